@@ -1,0 +1,15 @@
+"""Celery tasks: thin wrappers that load by id and call a service."""
+
+from celery import shared_task
+
+from governance import notifications, sweeps
+
+
+@shared_task(name="governance.deliver_notification", acks_late=True)
+def deliver_notification_task(notification_id: int) -> bool:
+    return notifications.deliver_notification(notification_id)
+
+
+@shared_task(name="governance.run_sweep", acks_late=True)
+def run_sweep_task(name: str) -> str:
+    return sweeps.run_sweep(name)

@@ -1,0 +1,14 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from governance.sweeps import late_sweeps
+
+
+@login_required
+def dashboard(request):
+    """My dashboard: each app adds its cards as the features land."""
+    now = timezone.now()
+    return render(
+        request, "governance/dashboard.html", {"now": now, "late_sweeps": late_sweeps(now=now)}
+    )

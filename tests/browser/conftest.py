@@ -10,9 +10,6 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
@@ -22,7 +19,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def allow_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+    # make around it are still synchronous. Only for the browser tests' session.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(allow_orm_beside_playwright):
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("PORTAL_REQUIRE_BROWSER"):

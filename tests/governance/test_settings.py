@@ -15,7 +15,8 @@ PRODUCTION = {
 
 
 def run_manage(*args, env: dict, tmp_path):
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}}
+    stripped = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in stripped}
     base["PORTAL_VAR_DIR"] = str(tmp_path)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -110,6 +110,18 @@ TIME_ZONE = env_timezone("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
+# The cache holds login throttling counters (and other short-lived answers). Locally it is
+# per process; production sets CACHE_URL to Redis so every web process shares it.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_SECONDS = env_int("LOGIN_COOLOFF_SECONDS", 900)
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
@@ -135,6 +147,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Outbox delivery: attempts before a message is marked failed, and the first retry delay.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+
+# Incidents: the list standing in for #ingestion-rollout (D9 §7.1); review due in working days.
 
 # Celery: Redis in production, kombu's filesystem transport as the embedded default.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

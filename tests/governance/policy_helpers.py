@@ -1,0 +1,36 @@
+"""Helpers shared by the policy tests."""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+D9_PATH = Path(__file__).resolve().parent.parent / "data" / "D9-v1.0.md"
+SEPARATOR = re.compile(r"^:?-+:?$")
+
+
+def normalise_markdown(text: str) -> list[str]:
+    """Lines of a Markdown document with table cells stripped and separator rows dropped."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if all(SEPARATOR.match(cell) for cell in cells if cell) and any(cells):
+                continue
+            lines.append(" | ".join(cells))
+        else:
+            lines.append(line.rstrip())
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def command(name: str, *args) -> tuple[int, str]:
+    """Run a management command; return (exit status, output)."""
+    out = StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=out)
+    except SystemExit as exit_:
+        return int(exit_.code or 0), out.getvalue()
+    return 0, out.getvalue()

@@ -1,0 +1,157 @@
+"""The time rules of the rotation (D9 §3.2, §3.3): generation horizon, handoff reminders and
+coverage gaps. Each reminder is a `HandoffReminder` row created in the transaction that mails
+it, so a second tick, worker or replay at the same instant sends nothing twice.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+
+from governance.models import HandoffChecklistItem
+from governance.notifications import notify
+from rotations import selectors, services
+from rotations.models import Handoff, HandoffReminder, Rotation, RotationPolicy
+
+DAY = datetime.timedelta(hours=24)
+HOUR = datetime.timedelta(hours=1)
+# A handoff older than this is history; its checklist no longer nags anyone.
+NAG_LIMIT = datetime.timedelta(days=7)
+
+
+def keep_generated(*, now: datetime.datetime) -> str:
+    """Every active rotation generated at least `weeks_ahead` weeks ahead (D9 §3.2), with a
+    handoff record at every boundary."""
+    ahead = datetime.timedelta(weeks=RotationPolicy.current().weeks_ahead)
+    created = handoffs = 0
+    for rotation in Rotation.objects.filter(active=True):
+        created += len(
+            services.generate_weeks(rotation=rotation, actor=None, until=now + ahead, start=now)
+        )
+        handoffs += services.sync_handoffs(rotation=rotation, now=now)
+    return f"{created} week(s) generated, {handoffs} handoff(s) in sync"
+
+
+def _fire(handoff: Handoff, kind: str, *, now) -> bool:
+    """Record that `kind` fired for `handoff`; False if it already had."""
+    try:
+        with transaction.atomic():
+            HandoffReminder.objects.create(handoff=handoff, kind=kind, sent_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _context(handoff: Handoff) -> dict:
+    local = handoff.at.astimezone(handoff.rotation.zone)
+    return {
+        "handoff": handoff,
+        "rotation": handoff.rotation,
+        "local_at": local,
+        "url": reverse("rotations:handoff", args=[handoff.pk]),
+    }
+
+
+def _due(kind: str, *, since, until):
+    return (
+        Handoff.objects.select_related(
+            "rotation",
+            "outgoing_primary",
+            "outgoing_secondary",
+            "incoming_primary",
+            "incoming_secondary",
+        )
+        .filter(at__gt=since, at__lte=until)
+        .exclude(reminders__kind=kind)
+    )
+
+
+def send_handoff_reminders(*, now: datetime.datetime) -> str:
+    """D9 §3.3 reminders to outgoing and incoming on-call, each once:
+    24 hours before the handoff, at the handoff, and — if the checklist is still open one hour
+    after — to both sides again and to the Ingestion Owner."""
+    sent = 0
+    kinds = [
+        (HandoffReminder.Kind.DAY_BEFORE, now, now + DAY),
+        (HandoffReminder.Kind.AT_HANDOFF, now - HOUR, now),
+    ]
+    for kind, since, until in kinds:
+        for handoff in _due(kind, since=since, until=until):
+            with transaction.atomic():
+                if not _fire(handoff, kind, now=now):
+                    continue
+                context = {**_context(handoff), "kind": kind}
+                people = {u.pk: u for u in handoff.people("outgoing") + handoff.people("incoming")}
+                for user in people.values():
+                    notify(
+                        user,
+                        "rotations/handoff-reminder",
+                        context,
+                        dedupe_key=f"rotations:handoff:{handoff.pk}:{kind}:{user.pk}",
+                    )
+                    sent += 1
+    items = HandoffChecklistItem.objects.count()
+    still_open = (
+        _due(HandoffReminder.Kind.STILL_OPEN, since=now - NAG_LIMIT, until=now - HOUR)
+        .annotate(done=Count("checks"))
+        .filter(done__lt=items)
+    )
+    for handoff in still_open:
+        with transaction.atomic():
+            if not _fire(handoff, HandoffReminder.Kind.STILL_OPEN, now=now):
+                continue
+            context = {**_context(handoff), "open_items": services.open_items(handoff)}
+            people = {u.pk: u for u in handoff.people("outgoing") + handoff.people("incoming")}
+            owner = selectors.tier_holder(selectors.INGESTION_OWNER, at=now)
+            for user in people.values():
+                notify(
+                    user,
+                    "rotations/handoff-open",
+                    context,
+                    dedupe_key=f"rotations:handoff:{handoff.pk}:still_open:{user.pk}",
+                )
+                sent += 1
+            if owner is not None:
+                notify(
+                    owner,
+                    "rotations/handoff-open-owner",
+                    context,
+                    dedupe_key=f"rotations:handoff:{handoff.pk}:still_open:owner",
+                )
+                sent += 1
+    return f"{sent} handoff reminder(s) queued"
+
+
+def coverage_gaps(*, now: datetime.datetime, weeks: int = 4) -> list[tuple]:
+    """(rotation, week start, missing tiers) over the next `weeks` weeks, after overrides.
+    Weeks that are not generated at all count as missing both tiers."""
+    gaps = []
+    for rotation in Rotation.objects.filter(active=True):
+        rows = selectors.effective_weeks(rotation, start=now, count=weeks)
+        for week, primary, secondary, _overrides in rows:
+            missing = [n for n, u in (("Primary", primary), ("Secondary", secondary)) if u is None]
+            if missing:
+                gaps.append((rotation, week.local_start(), missing))
+        if len(rows) < weeks:
+            gaps.append((rotation, None, ["weeks not generated"]))
+    return gaps
+
+
+def report_coverage_gaps(*, now: datetime.datetime) -> str:
+    """D9 §3.1: the Ingestion Owner keeps coverage whole — weekly, they get the gaps in the next
+    four weeks (one mail per ISO week, only when there are gaps)."""
+    gaps = coverage_gaps(now=now)
+    if not gaps:
+        return "no coverage gaps in the next four weeks"
+    owner = selectors.tier_holder(selectors.INGESTION_OWNER, at=now)
+    if owner is None:
+        return f"{len(gaps)} gap(s), but no Ingestion Owner is assigned to tell"
+    year, week, _ = now.isocalendar()
+    notify(
+        owner,
+        "rotations/coverage-gaps",
+        {"gaps": gaps, "url": reverse("rotations:list")},
+        dedupe_key=f"rotations:coverage-gaps:{year}-W{week:02d}",
+    )
+    return f"{len(gaps)} gap(s) reported to {owner.get_username()}"

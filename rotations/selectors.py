@@ -1,0 +1,212 @@
+"""Reads of the rotation: who is on call at an instant, shifts, calendars (D9 §3).
+
+`on_call_at` is the one answer to "who holds the On-Call tiers at T"; the authority engine,
+incidents, the dashboard, the API and `manage.py oncall` all ask it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+
+from governance import selectors as governance_selectors
+from governance.models import OnCallTier
+from rotations.models import Override, Rotation, RotationWeek, SwapRequest, Tier
+
+INGESTION_OWNER = "ingestion_owner"
+TIER_KEYS = (Tier.PRIMARY.value, Tier.SECONDARY.value, INGESTION_OWNER)
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who holds each D9 §3.1 tier at `at`, and until when (None: not known / open)."""
+
+    at: datetime.datetime
+    rotation: Rotation | None
+    primary: AbstractBaseUser | None = None
+    secondary: AbstractBaseUser | None = None
+    primary_until: datetime.datetime | None = None
+    secondary_until: datetime.datetime | None = None
+    ingestion_owner: AbstractBaseUser | None = None
+    week: RotationWeek | None = None
+    primary_override: Override | None = None
+    secondary_override: Override | None = None
+
+    @property
+    def users(self) -> set:
+        return {user for user in (self.primary, self.secondary) if user is not None}
+
+    def holder(self, tier_key: str):
+        return getattr(self, tier_key)
+
+    def until(self, tier_key: str):
+        return getattr(self, f"{tier_key}_until", None)
+
+
+def policy_rotation() -> Rotation | None:
+    """The rotation D9 governs (the one flagged `is_policy_rotation`)."""
+    return Rotation.objects.filter(is_policy_rotation=True).first()
+
+
+def _acting_ingestion_owner(at: datetime.datetime):
+    # Same rule as governance.selectors.acting_holder, in one query (it spends one more on
+    # checking the role's notion), so on_call_at stays within its three-query budget.
+    assignment = governance_selectors.assignment_at(INGESTION_OWNER, at=at)
+    if assignment is None:
+        return None
+    unavailable = assignment.primary_unavailable_until
+    if assignment.backup and unavailable and unavailable > at:
+        return assignment.backup
+    return assignment.primary
+
+
+def resolve(
+    week: RotationWeek | None, overrides: list[Override], at: datetime.datetime
+) -> dict[str, tuple]:
+    """For each tier: (holder, until, override) at `at`, given the week covering `at` and the
+    live overrides overlapping [at, week end). The newest override wins over older ones and
+    every override wins over the generated week."""
+    window_end = week.ends_at if week else None
+    result = {}
+    for tier in Tier.values:
+        holder = week.holder(tier) if week else None
+        until, applied = window_end, None
+        mine = sorted((o for o in overrides if o.tier == tier), key=lambda o: o.pk)
+        active = [o for o in mine if o.starts_at <= at < o.ends_at]
+        if active:
+            applied = active[-1]
+            holder, until = applied.user, applied.ends_at
+        for override in mine:
+            # A later override starting before our coverage ends cuts it short.
+            later = at < override.starts_at and (until is None or override.starts_at < until)
+            if later and (applied is None or override.pk > applied.pk):
+                until = override.starts_at
+        result[tier] = (holder, until, applied)
+    return result
+
+
+def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> OnCall:
+    """D9 §3.1: the On-Call Primary and Secondary of `rotation` (default: the policy rotation)
+    at `at`, after approved overrides, with the Ingestion Owner tier. At most three queries.
+
+    The week covering `at` is the one with starts_at <= at < ends_at, so a handoff instant
+    belongs to the incoming week. Overrides only exist inside generated weeks (services
+    refuse others), so with no week there is nobody on the rotation tiers.
+    """
+    weeks = RotationWeek.objects.select_related("rotation", "primary", "secondary").filter(
+        starts_at__lte=at, ends_at__gt=at
+    )
+    if rotation is None:
+        weeks = weeks.filter(rotation__is_policy_rotation=True)
+    else:
+        weeks = weeks.filter(rotation=rotation)
+    week = weeks.first()
+    owner = None
+    if week is None:
+        rotation = rotation or policy_rotation()
+        owner = _acting_ingestion_owner(at)
+        return OnCall(at=at, rotation=rotation, ingestion_owner=owner)
+    rotation = rotation or week.rotation
+    overrides = list(
+        Override.objects.select_related("user")
+        .filter(rotation=rotation, cancelled_at__isnull=True)
+        .filter(ends_at__gt=at, starts_at__lt=week.ends_at)
+    )
+    tiers = resolve(week, overrides, at)
+    owner = _acting_ingestion_owner(at)
+    return OnCall(
+        at=at,
+        rotation=rotation,
+        week=week,
+        primary=tiers[Tier.PRIMARY][0],
+        primary_until=tiers[Tier.PRIMARY][1],
+        primary_override=tiers[Tier.PRIMARY][2],
+        secondary=tiers[Tier.SECONDARY][0],
+        secondary_until=tiers[Tier.SECONDARY][1],
+        secondary_override=tiers[Tier.SECONDARY][2],
+        ingestion_owner=owner,
+    )
+
+
+def on_call_users(at: datetime.datetime, *, rotation: Rotation | None = None) -> set:
+    """D9 "On-Call": whoever is Primary or Secondary at `at`."""
+    return on_call_at(at, rotation=rotation).users
+
+
+def tier_holder(tier_key: str, *, at: datetime.datetime, rotation: Rotation | None = None):
+    """Who holds the D9 §3.1 tier `tier_key` ("primary", "secondary", "ingestion_owner")."""
+    if tier_key not in TIER_KEYS:
+        raise ValueError(f"Unknown on-call tier {tier_key!r}; expected one of {TIER_KEYS}.")
+    if tier_key == INGESTION_OWNER:
+        return _acting_ingestion_owner(at)
+    return on_call_at(at, rotation=rotation).holder(tier_key)
+
+
+def tiers() -> dict[str, OnCallTier]:
+    """The D9 §3.1 tier rows by key (response times, escalation)."""
+    return {tier.key: tier for tier in OnCallTier.objects.select_related("escalates_to")}
+
+
+def upcoming_weeks(rotation: Rotation, *, start: datetime.datetime, count: int):
+    """`count` weeks of `rotation` from the one covering `start`, with their overrides.
+
+    Returns (week, overrides) pairs; three queries whatever the history size.
+    """
+    weeks = list(
+        RotationWeek.objects.select_related("primary", "secondary")
+        .filter(rotation=rotation, ends_at__gt=start)
+        .order_by("starts_at")[:count]
+    )
+    if not weeks:
+        return []
+    overrides = list(
+        Override.objects.select_related("user", "replaces")
+        .filter(rotation=rotation, cancelled_at__isnull=True)
+        .filter(ends_at__gt=weeks[0].starts_at, starts_at__lt=weeks[-1].ends_at)
+        .order_by("starts_at", "pk")
+    )
+    return [
+        (week, [o for o in overrides if o.starts_at < week.ends_at and o.ends_at > week.starts_at])
+        for week in weeks
+    ]
+
+
+def effective_weeks(rotation: Rotation, *, start: datetime.datetime, count: int):
+    """Weeks from `start` with the holders at each week's start, overrides applied:
+    (week, primary, secondary, overrides)."""
+    rows = []
+    for week, overrides in upcoming_weeks(rotation, start=start, count=count):
+        tiers_at_start = resolve(week, overrides, week.starts_at)
+        rows.append(
+            (week, tiers_at_start[Tier.PRIMARY][0], tiers_at_start[Tier.SECONDARY][0], overrides)
+        )
+    return rows
+
+
+def shifts_of(user, *, start: datetime.datetime):
+    """`user`'s weeks and overrides from `start` (my shifts)."""
+    weeks = (
+        RotationWeek.objects.select_related("rotation", "primary", "secondary")
+        .filter(Q(primary=user) | Q(secondary=user), ends_at__gt=start)
+        .order_by("starts_at")
+    )
+    overrides = (
+        Override.objects.select_related("rotation", "replaces")
+        .filter(cancelled_at__isnull=True, ends_at__gt=start)
+        .filter(Q(user=user) | Q(replaces=user))
+        .order_by("starts_at")
+    )
+    return weeks, overrides
+
+
+def swaps_for(user):
+    """Swap requests `user` is involved in: sent, received, or awaiting their approval."""
+    from guardian.shortcuts import get_objects_for_user
+
+    visible = get_objects_for_user(
+        user, "rotations.view_swaprequest", klass=SwapRequest, accept_global_perms=False
+    )
+    return visible.select_related("rotation", "requester", "colleague", "decided_by").order_by(
+        "-created_at"
+    )

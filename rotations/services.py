@@ -1,0 +1,653 @@
+"""Writes of the rotation (D9 §3): weeks, swaps and overrides, handoffs, readiness, calendars.
+
+Every service takes the acting user, sets `_history_user` and a change reason on what it saves,
+and runs in a transaction; mail goes through the outbox in the same transaction.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from governance.models import HandoffChecklistItem, OnCallExpectation
+from governance.notifications import notify
+from rotations import schedule, selectors
+from rotations.models import (
+    Handoff,
+    HandoffCheck,
+    Override,
+    PersonalCalendar,
+    ReadinessAttestation,
+    RosterMember,
+    Rotation,
+    RotationPolicy,
+    RotationWeek,
+    SwapRequest,
+    Tier,
+    new_token,
+)
+
+# D9 §3.4 "Runbook familiarity: D8 reviewed before first shift" is the expectation whose
+# requirement names D8; nobody without it is put on a week without a reminder.
+RUNBOOK_MARKER = "D8"
+
+
+def _save(obj, *, actor, reason: str) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.full_clean()
+    obj.save()
+
+
+def _person(user) -> str:
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------
+# Weeks
+
+
+def _roster(rotation: Rotation) -> list:
+    return [
+        member.user
+        for member in rotation.roster.filter(active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("position", "id")
+    ]
+
+
+def _next_pair(roster: list, last_primary_at: dict, previous_primary_id) -> tuple:
+    """D9 §3.2 round-robin: the primary is the roster member who was primary least recently
+    (never first, ties in roster order), so a new member gets the next turn and a leaver's
+    turns spread over the others; the secondary is the next person in the roster."""
+    if not roster:
+        return None, None
+    order = {user.pk: index for index, user in enumerate(roster)}
+    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    primary = min(
+        roster,
+        key=lambda user: (
+            last_primary_at.get(user.pk, never),
+            user.pk == previous_primary_id,
+            order[user.pk],
+        ),
+    )
+    secondary = roster[(order[primary.pk] + 1) % len(roster)] if len(roster) > 1 else None
+    return primary, secondary
+
+
+def _last_primary_at(rotation: Rotation, *, before: datetime.datetime) -> dict:
+    rows = (
+        RotationWeek.objects.filter(rotation=rotation, starts_at__lt=before, primary__isnull=False)
+        .values("primary")
+        .annotate(last=Max("starts_at"))
+    )
+    return {row["primary"]: row["last"] for row in rows}
+
+
+def generate_weeks(
+    *, rotation: Rotation, actor, until: datetime.datetime, start: datetime.datetime | None = None
+) -> list[RotationWeek]:
+    """D9 §3.2: append weeks (handoff to handoff, round-robin) until one ends after `until`.
+
+    New weeks start after the last existing week (or at the handoff on or before `start`,
+    default now); existing weeks are never rewritten here.
+    """
+    with transaction.atomic():
+        Rotation.objects.select_for_update().filter(pk=rotation.pk).first()
+        last = rotation.weeks.order_by("-starts_at").first()
+        if last is not None:
+            if last.ends_at >= until:
+                return []
+            begin = last.ends_at
+        else:
+            begin = schedule.rotation_handoff_on_or_before(rotation, start or timezone.now())
+        roster = _roster(rotation)
+        last_primary_at = _last_primary_at(rotation, before=begin)
+        previous = last.primary_id if last else None
+        created = []
+        current = begin
+        while not created or created[-1].ends_at < until:
+            ends = schedule.rotation_next_handoff(rotation, current)
+            primary, secondary = _next_pair(roster, last_primary_at, previous)
+            week = RotationWeek(
+                rotation=rotation,
+                starts_at=current,
+                ends_at=ends,
+                primary=primary,
+                secondary=secondary,
+            )
+            _save(week, actor=actor, reason="Generated (round-robin)")
+            if primary is not None:
+                last_primary_at[primary.pk] = current
+                previous = primary.pk
+            created.append(week)
+            current = ends
+        for week in created:
+            remind_unready(week=week)
+        return created
+
+
+def regenerate_future_weeks(*, rotation: Rotation, actor, now: datetime.datetime | None = None):
+    """Reassign the weeks that start after `now` from the current roster (after a roster
+    change); past and current weeks are never rewritten. Returns the weeks that changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Rotation.objects.select_for_update().filter(pk=rotation.pk).first()
+        roster = _roster(rotation)
+        last_primary_at = _last_primary_at(rotation, before=now)
+        current = (
+            rotation.weeks.filter(starts_at__lte=now).order_by("-starts_at").only("primary").first()
+        )
+        previous = current.primary_id if current else None
+        changed = []
+        for week in rotation.weeks.filter(starts_at__gt=now).order_by("starts_at"):
+            primary, secondary = _next_pair(roster, last_primary_at, previous)
+            if primary is not None:
+                last_primary_at[primary.pk] = week.starts_at
+                previous = primary.pk
+            if set_week_holders(
+                week=week,
+                primary=primary,
+                secondary=secondary,
+                actor=actor,
+                reason="Regenerated after a roster change",
+                now=now,
+            ):
+                changed.append(week)
+        return changed
+
+
+def set_week_holders(
+    *, week: RotationWeek, primary, secondary, actor, reason: str, now=None
+) -> bool:
+    """Change who holds a week; past weeks are refused. Mails "your shift changed" to everyone
+    gained or lost a future week, and the readiness reminder (D9 §3.4) to newcomers."""
+    now = now or timezone.now()
+    if week.primary_id == getattr(primary, "pk", None) and week.secondary_id == getattr(
+        secondary, "pk", None
+    ):
+        return False
+    if week.starts_at <= now:
+        raise ValidationError("A week that has started is never rewritten; use an override.")
+    before = {week.primary, week.secondary}
+    week.primary, week.secondary = primary, secondary
+    _save(week, actor=actor, reason=reason)
+    version = week.history.latest().history_id
+    after = {primary, secondary}
+    for user in (before | after) - {None}:
+        notify(
+            user,
+            "rotations/shift-changed",
+            {"week": week, "rotation": week.rotation, "url": reverse("rotations:my_shifts")},
+            dedupe_key=f"rotations:shift-changed:{week.pk}:{version}:{user.pk}",
+        )
+    remind_unready(week=week)
+    return True
+
+
+def add_to_roster(*, rotation: Rotation, user, actor, position: int | None = None) -> RosterMember:
+    """Put `user` on the roster (at the end by default) and rebalance the future weeks."""
+    with transaction.atomic():
+        if position is None:
+            position = (rotation.roster.aggregate(top=Max("position"))["top"] or 0) + 1
+        member = RosterMember.objects.filter(rotation=rotation, user=user).first()
+        member = member or RosterMember(rotation=rotation, user=user)
+        member.position, member.active = position, True
+        _save(member, actor=actor, reason="Added to the roster")
+        regenerate_future_weeks(rotation=rotation, actor=actor)
+        return member
+
+
+def remove_from_roster(*, rotation: Rotation, user, actor) -> None:
+    """Take `user` off the roster (kept, inactive) and reassign their future weeks."""
+    with transaction.atomic():
+        member = RosterMember.objects.get(rotation=rotation, user=user)
+        member.active = False
+        _save(member, actor=actor, reason="Removed from the roster")
+        regenerate_future_weeks(rotation=rotation, actor=actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readiness (D9 §3.4)
+
+
+def runbook_expectation() -> OnCallExpectation | None:
+    return OnCallExpectation.objects.filter(requirement__contains=RUNBOOK_MARKER).first()
+
+
+def unready_users(users) -> list:
+    """Of `users`, those who have not attested the D8 runbook review (D9 §3.4)."""
+    expectation = runbook_expectation()
+    users = [user for user in users if user is not None]
+    if expectation is None or not users:
+        return []
+    attested = set(
+        ReadinessAttestation.objects.filter(expectation=expectation, user__in=users).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [user for user in users if user.pk not in attested]
+
+
+def remind_unready(*, week: RotationWeek) -> list:
+    """D9 §3.4 "D8 reviewed before first shift": mail each holder of `week` who has not attested
+    it (once per person until they attest). Returns them, so the admin can warn."""
+    unready = unready_users([week.primary, week.secondary])
+    for user in unready:
+        notify(
+            user,
+            "rotations/readiness-reminder",
+            {"week": week, "rotation": week.rotation, "url": reverse("rotations:readiness")},
+            dedupe_key=f"rotations:readiness:{user.pk}:{_attested_count(user)}",
+        )
+    return unready
+
+
+def _attested_count(user) -> int:
+    # Part of the dedupe key: a person is reminded once, and again after a change of attestations.
+    return ReadinessAttestation.objects.filter(user=user).count()
+
+
+def attest_readiness(*, actor, user, expectations, on: datetime.date | None = None) -> list:
+    """D9 §3.4: `user` attests the given expectations today. Only the person attests."""
+    if actor.pk != user.pk:
+        raise PermissionDenied("Only the engineer themselves can attest their readiness.")
+    on = on or timezone.localdate()
+    saved = []
+    with transaction.atomic():
+        for expectation in expectations:
+            attestation = ReadinessAttestation.objects.filter(
+                user=user, expectation=expectation
+            ).first() or ReadinessAttestation(user=user, expectation=expectation)
+            attestation.attested_on = on
+            _save(attestation, actor=actor, reason="Attested")
+            saved.append(attestation)
+    return saved
+
+
+# ---------------------------------------------------------------------------------------------
+# Overrides and swaps
+
+
+def _holder_conflicts(
+    *, rotation: Rotation, tier: str, user, starts_at, ends_at, extra: list[Override] = ()
+) -> list[str]:
+    """Plain-words problems if `user` took `tier` over [starts_at, ends_at)."""
+    weeks = list(
+        RotationWeek.objects.select_related("primary", "secondary")
+        .filter(rotation=rotation, ends_at__gt=starts_at, starts_at__lt=ends_at)
+        .order_by("starts_at")
+    )
+    problems = []
+    covered = starts_at
+    for week in weeks:
+        if week.starts_at > covered:
+            break
+        covered = week.ends_at
+    if not weeks or covered < ends_at:
+        problems.append(
+            "Those dates are outside the generated weeks of this rotation; pick dates "
+            "within the calendar."
+        )
+        return problems
+    overrides = list(
+        Override.objects.select_related("user").filter(
+            rotation=rotation,
+            cancelled_at__isnull=True,
+            ends_at__gt=starts_at,
+            starts_at__lt=ends_at,
+        )
+    ) + list(extra)
+    other = Tier.SECONDARY if tier == Tier.PRIMARY else Tier.PRIMARY
+    points = {starts_at} | {w.starts_at for w in weeks if w.starts_at > starts_at}
+    points |= {o.starts_at for o in overrides if starts_at < o.starts_at < ends_at}
+    points |= {o.ends_at for o in overrides if starts_at < o.ends_at < ends_at}
+    for point in sorted(points):
+        week = next(w for w in weeks if w.starts_at <= point < w.ends_at)
+        holder = selectors.resolve(week, overrides, point)[other][0]
+        if holder is not None and holder.pk == user.pk:
+            local = point.astimezone(rotation.zone)
+            problems.append(
+                f"{_person(user)} is On-Call {Tier(other).label} on {local:%a %d %b %H:%M}; "
+                "nobody can be primary and secondary at the same time."
+            )
+            break
+    return problems
+
+
+def create_override(
+    *, actor, rotation: Rotation, tier: str, starts_at, ends_at, user, swap=None, replaces=None
+) -> Override:
+    """An override of one tier over a range; it wins over the generated week (D9 §3.2).
+
+    Refused when it would make `user` primary and secondary at the same instant.
+    """
+    if ends_at <= starts_at:
+        raise ValidationError("The end must be after the start.")
+    problems = _holder_conflicts(
+        rotation=rotation, tier=tier, user=user, starts_at=starts_at, ends_at=ends_at
+    )
+    if problems:
+        raise ValidationError(problems)
+    override = Override(
+        rotation=rotation,
+        tier=tier,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        user=user,
+        replaces=replaces,
+        swap=swap,
+        created_by=actor,
+    )
+    _save(override, actor=actor, reason="Swap approved" if swap else "Override")
+    return override
+
+
+def cancel_override(*, actor, override: Override) -> Override:
+    override.cancelled_at = timezone.now()
+    _save(override, actor=actor, reason="Override cancelled")
+    return override
+
+
+def _grant(swap: SwapRequest, user, *perms: str) -> None:
+    for perm in perms:
+        assign_perm(f"rotations.{perm}", user, swap)
+
+
+def request_swap(
+    *, actor, rotation: Rotation, tier: str, starts_at, ends_at, colleague, reason: str = ""
+) -> SwapRequest:
+    """D9 §3.2: `actor`, holding `tier` at the start of the range, asks `colleague` to take it.
+
+    Only the requester and the colleague can see it; the colleague alone can answer.
+    """
+    now = timezone.now()
+    errors = {}
+    if colleague.pk == actor.pk:
+        errors["colleague"] = "Pick a colleague other than yourself."
+    if ends_at <= starts_at:
+        errors["ends_at"] = "The end must be after the start."
+    elif ends_at <= now:
+        errors["ends_at"] = "That time is already over; pick a range in the future."
+    if errors:
+        raise ValidationError(errors)
+    holder = selectors.on_call_at(starts_at, rotation=rotation).holder(tier)
+    if holder is None or holder.pk != actor.pk:
+        raise ValidationError(
+            {
+                "starts_at": f"You are not On-Call {Tier(tier).label} at that time "
+                f"({_person(holder)} is); you can only hand over your own shift."
+            }
+        )
+    problems = _holder_conflicts(
+        rotation=rotation, tier=tier, user=colleague, starts_at=starts_at, ends_at=ends_at
+    )
+    if problems:
+        raise ValidationError({"colleague": problems})
+    with transaction.atomic():
+        swap = SwapRequest(
+            rotation=rotation,
+            tier=tier,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            requester=actor,
+            colleague=colleague,
+            reason=reason,
+            needs_owner_approval=RotationPolicy.current().swaps_need_owner_approval,
+        )
+        _save(swap, actor=actor, reason="Swap requested")
+        _grant(swap, actor, "view_swaprequest", "cancel_swaprequest")
+        _grant(swap, colleague, "view_swaprequest", "respond_swaprequest")
+        notify(
+            colleague,
+            "rotations/swap-requested",
+            {"swap": swap, "url": reverse("rotations:swap_detail", args=[swap.pk])},
+            dedupe_key=f"rotations:swap:{swap.pk}:requested",
+        )
+    return swap
+
+
+def _locked(swap: SwapRequest) -> SwapRequest:
+    return SwapRequest.objects.select_for_update().get(pk=swap.pk)
+
+
+def respond_swap(*, actor, swap: SwapRequest, accept: bool) -> SwapRequest:
+    """The colleague accepts or declines. Accepting takes effect at once, or waits for the
+    Ingestion Owner where the rotation policy says so (see `approve_swap`)."""
+    if not actor.has_perm("rotations.respond_swaprequest", swap):
+        raise PermissionDenied("Only the colleague this request is addressed to can answer it.")
+    with transaction.atomic():
+        swap = _locked(swap)
+        if swap.status != SwapRequest.Status.PENDING:
+            raise ValidationError(f"This request is already {swap.get_status_display().lower()}.")
+        swap.responded_at = timezone.now()
+        if not accept:
+            swap.status = SwapRequest.Status.DECLINED
+            _save(swap, actor=actor, reason="Declined")
+            _tell(swap, swap.requester, "declined")
+            return swap
+        swap.status = SwapRequest.Status.ACCEPTED
+        _save(swap, actor=actor, reason="Accepted")
+        if not swap.needs_owner_approval:
+            return _apply(swap, actor=actor)
+        owner = selectors.tier_holder(selectors.INGESTION_OWNER, at=timezone.now())
+        if owner is not None and owner.pk not in (swap.requester_id, swap.colleague_id):
+            _grant(swap, owner, "view_swaprequest", "approve_swaprequest")
+            notify(
+                owner,
+                "rotations/swap-needs-approval",
+                {"swap": swap, "url": reverse("rotations:swap_detail", args=[swap.pk])},
+                dedupe_key=f"rotations:swap:{swap.pk}:needs-approval:{owner.pk}",
+            )
+        _tell(swap, swap.requester, "accepted")
+        return swap
+
+
+def approve_swap(*, actor, swap: SwapRequest, approve: bool = True) -> SwapRequest:
+    """The Ingestion Owner approves (or rejects) an accepted swap; approval creates the override.
+
+    The one place the approval step lives, so another approval mechanism can replace it.
+    """
+    if not actor.has_perm("rotations.approve_swaprequest", swap):
+        raise PermissionDenied("Only the Ingestion Owner asked to approve this swap can decide it.")
+    if actor.pk in (swap.requester_id, swap.colleague_id):
+        raise PermissionDenied("Nobody approves a swap they are part of.")
+    with transaction.atomic():
+        swap = _locked(swap)
+        if swap.status != SwapRequest.Status.ACCEPTED:
+            raise ValidationError("Only a swap the colleague has accepted can be decided.")
+        if not approve:
+            swap.status = SwapRequest.Status.REJECTED
+            swap.decided_by, swap.decided_at = actor, timezone.now()
+            _save(swap, actor=actor, reason="Rejected by the Ingestion Owner")
+            _tell(swap, swap.requester, "rejected")
+            _tell(swap, swap.colleague, "rejected")
+            return swap
+        return _apply(swap, actor=actor)
+
+
+def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
+    create_override(
+        actor=actor,
+        rotation=swap.rotation,
+        tier=swap.tier,
+        starts_at=swap.starts_at,
+        ends_at=swap.ends_at,
+        user=swap.colleague,
+        swap=swap,
+        replaces=swap.requester,
+    )
+    swap.status = SwapRequest.Status.APPROVED
+    swap.decided_by, swap.decided_at = actor, timezone.now()
+    _save(swap, actor=actor, reason="Approved; override in effect")
+    _tell(swap, swap.requester, "approved")
+    _tell(swap, swap.colleague, "approved")
+    return swap
+
+
+def cancel_swap(*, actor, swap: SwapRequest) -> SwapRequest:
+    """The requester withdraws a request that is not yet in effect."""
+    if not actor.has_perm("rotations.cancel_swaprequest", swap):
+        raise PermissionDenied("Only the engineer who asked for this swap can cancel it.")
+    with transaction.atomic():
+        swap = _locked(swap)
+        if not swap.is_open:
+            raise ValidationError(f"This request is already {swap.get_status_display().lower()}.")
+        swap.status = SwapRequest.Status.CANCELLED
+        _save(swap, actor=actor, reason="Cancelled by the requester")
+        _tell(swap, swap.colleague, "cancelled")
+        return swap
+
+
+def _tell(swap: SwapRequest, user, outcome: str) -> None:
+    notify(
+        user,
+        "rotations/swap-outcome",
+        {
+            "swap": swap,
+            "outcome": outcome,
+            "url": reverse("rotations:swap_detail", args=[swap.pk]),
+        },
+        dedupe_key=f"rotations:swap:{swap.pk}:{outcome}:{user.pk}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Handoffs (D9 §3.3)
+
+
+def sync_handoff(*, week: RotationWeek, actor=None) -> Handoff:
+    """The handoff at the start of `week`, with outgoing and incoming on-call as they stand
+    (kept up to date until the handoff instant, frozen after it)."""
+    rotation = week.rotation
+    handoff = Handoff.objects.filter(week=week).first()
+    if handoff is not None and handoff.at <= timezone.now():
+        return handoff
+    before = selectors.on_call_at(
+        week.starts_at - datetime.timedelta(microseconds=1), rotation=rotation
+    )
+    after = selectors.on_call_at(week.starts_at, rotation=rotation)
+    people = {
+        "outgoing_primary": before.primary,
+        "outgoing_secondary": before.secondary,
+        "incoming_primary": after.primary,
+        "incoming_secondary": after.secondary,
+    }
+    if handoff is None:
+        handoff = Handoff(rotation=rotation, week=week, at=week.starts_at, **people)
+        _save(handoff, actor=actor, reason="Handoff scheduled")
+        return handoff
+    if any(getattr(handoff, f"{key}_id") != getattr(v, "pk", None) for key, v in people.items()):
+        for key, value in people.items():
+            setattr(handoff, key, value)
+        _save(handoff, actor=actor, reason="On-call changed before the handoff")
+    return handoff
+
+
+def sync_handoffs(*, rotation: Rotation, now: datetime.datetime, actor=None) -> int:
+    """Handoff records for every week boundary from last week to the generated horizon."""
+    weeks = rotation.weeks.select_related("rotation").filter(
+        starts_at__gte=now - datetime.timedelta(days=8)
+    )
+    count = 0
+    for week in weeks:
+        sync_handoff(week=week, actor=actor)
+        count += 1
+    return count
+
+
+def check_item(*, actor, handoff: Handoff, item: HandoffChecklistItem, checked: bool = True):
+    """D9 §3.3: tick (or untick) a checklist item. Outgoing items are ticked by the outgoing
+    on-call, incoming items by the incoming on-call; nobody else."""
+    side_people = handoff.people(item.side)
+    if actor.pk not in {user.pk for user in side_people}:
+        names = " and ".join(_person(u) for u in side_people) or "nobody yet"
+        raise PermissionDenied(
+            f"Only the {item.get_side_display()} ({names}) can tick "
+            f'"{item.text}"; you are not on that side of this handoff.'
+        )
+    with transaction.atomic():
+        existing = HandoffCheck.objects.filter(handoff=handoff, item=item).first()
+        if checked and existing is None:
+            check = HandoffCheck(
+                handoff=handoff, item=item, checked_by=actor, checked_at=timezone.now()
+            )
+            _save(check, actor=actor, reason="Checked")
+            return check
+        if not checked and existing is not None:
+            existing._history_user = actor
+            existing._change_reason = "Unchecked"
+            existing.delete()
+        return existing if checked else None
+
+
+def update_handoff_notes(*, actor, handoff: Handoff, status_summary: str, ongoing_issues: str):
+    """D9 §3.3 "Update #ingestion-rollout with status summary", "Document any ongoing issues":
+    the outgoing on-call writes them (the incoming may add to them)."""
+    allowed = {u.pk for u in handoff.people("outgoing") + handoff.people("incoming")}
+    if actor.pk not in allowed:
+        raise PermissionDenied("Only the outgoing and incoming on-call can write handoff notes.")
+    handoff.status_summary, handoff.ongoing_issues = status_summary, ongoing_issues
+    _save(handoff, actor=actor, reason="Handoff notes")
+    return handoff
+
+
+def open_items(handoff: Handoff) -> list[HandoffChecklistItem]:
+    done = set(handoff.checks.values_list("item_id", flat=True))
+    return [item for item in HandoffChecklistItem.objects.all() if item.pk not in done]
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendars
+
+
+def revoke_rotation_calendar(*, actor, rotation: Rotation) -> Rotation:
+    """Give the rotation feed a new secret address; the old one stops working."""
+    rotation.calendar_token = new_token()
+    _save(rotation, actor=actor, reason="Calendar address revoked")
+    return rotation
+
+
+def personal_calendar(*, actor, user) -> PersonalCalendar:
+    calendar = PersonalCalendar.objects.filter(user=user).first()
+    if calendar is None:
+        calendar = PersonalCalendar(user=user)
+        _save(calendar, actor=actor, reason="Calendar address created")
+    return calendar
+
+
+def revoke_personal_calendar(*, actor, user) -> PersonalCalendar:
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionDenied("Only the owner of a calendar can revoke its address.")
+    calendar = personal_calendar(actor=actor, user=user)
+    calendar.token = new_token()
+    _save(calendar, actor=actor, reason="Calendar address revoked")
+    return calendar
+
+
+def create_rotation(
+    *,
+    actor,
+    name: str,
+    slug: str,
+    time_zone: str = "Europe/London",
+    members=(),
+    is_policy_rotation: bool = False,
+) -> Rotation:
+    """A rotation with the D9 §3.2 default handoff (Monday 09:00 local) and a roster."""
+    with transaction.atomic():
+        rotation = Rotation(
+            name=name, slug=slug, time_zone=time_zone, is_policy_rotation=is_policy_rotation
+        )
+        _save(rotation, actor=actor, reason="Rotation created")
+        for position, user in enumerate(members, start=1):
+            member = RosterMember(rotation=rotation, user=user, position=position)
+            _save(member, actor=actor, reason="Roster")
+        return rotation

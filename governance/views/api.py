@@ -1,0 +1,74 @@
+"""GET /api/kill-switch/: is ingestion paused (globally or for ?workspace=SLUG)?
+
+Polled constantly by the ingestion system, so one query per request on a warm cache: the
+token check and the kill-switch state version come back in the same SELECT; the answer is
+cached per (version, workspace) and carries an ETag, so an unchanged state answers 304.
+Every kill-switch change bumps the version, so every process sees it on its next request.
+"""
+
+from django.core.cache import cache
+from django.db.models import Subquery
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from governance import killswitch
+from governance.models import ApiToken, KillSwitchState
+
+CACHE_SECONDS = 300
+
+
+def _token_and_version(request):
+    """(token id, last used, state version) in one query, or None without a valid token."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return (
+        ApiToken.objects.filter(
+            key_hash=ApiToken.hash_key(key.strip()),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+        .annotate(
+            state_version=Subquery(KillSwitchState.objects.filter(pk=1).values("version")[:1])
+        )
+        .values_list("pk", "last_used_at", "state_version")
+        .first()
+    )
+
+
+@require_GET
+def kill_switch_status(request):
+    """JSON: paused, scope, since, activation — with ETag/304 and a cache per state version."""
+    row = _token_and_version(request)
+    if row is None:
+        return JsonResponse({"error": "A valid Bearer token is required."}, status=401)
+    token_id, last_used_at, version = row
+    now = timezone.now()
+    if last_used_at is None or (now - last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    slug = request.GET.get("workspace", "")[:60]
+    etag = f'"ks-{version or 0}-{slug}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        return response
+    cache_key = f"killswitch:status:{version or 0}:{slug}"
+    body = cache.get(cache_key)
+    if body is None:
+        payload = killswitch.status_payload(workspace_slug=slug)
+        if payload is None:
+            return JsonResponse({"error": f"No workspace {slug!r}."}, status=404)
+        payload["version"] = version or 0
+        body = JsonResponse(payload).content
+        cache.set(cache_key, body, CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def plain_json(request):
+    """A plain Django JSON view with no database access: the benchmark's baseline."""
+    return JsonResponse({"ok": True})

@@ -1,0 +1,165 @@
+"""Admin for incident records. Opening, acknowledging, escalating and resolving go through the
+services (pages, API, sweep), so state fields are read-only here; the timeline, the frozen steps
+and responders are read-only records."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from incidents.models import (
+    ClientCommunication,
+    FollowUpTicket,
+    Incident,
+    IncidentEvent,
+    IncidentStep,
+    IncidentUpdate,
+    PostIncidentReview,
+    Responder,
+)
+
+USER_FIELDS = (
+    "opened_by",
+    "acknowledged_by",
+    "resolved_by",
+    "on_call_primary",
+    "on_call_secondary",
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services only: viewable, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = IncidentEvent
+    fields = ("at", "kind", "actor", "text")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "id",
+        "title",
+        "severity",
+        "status",
+        "workspace",
+        "opened_at",
+        "acknowledged_at",
+        "resolved_at",
+    )
+    list_filter = ("status", "severity", "client_facing")
+    search_fields = ("title", "=dedupe_key", "=workspace")
+    list_select_related = ("severity",)
+    autocomplete_fields = USER_FIELDS
+    date_hierarchy = None
+    # 100 000 incidents: no full count, newest first through the opened_at index.
+    show_full_result_count = False
+    ordering = ("-opened_at", "-id")
+    list_per_page = 50
+    readonly_fields = (
+        "severity",
+        "status",
+        "dedupe_key",
+        "opened_at",
+        "ladder_started_at",
+        "acknowledged_at",
+        "resolved_at",
+        "next_update_at",
+        "root_cause",
+        "resolution",
+        *USER_FIELDS,
+    )
+    inlines = [EventInline]
+
+    def has_add_permission(self, request):
+        # Opening freezes the ladder and pages the On-Call: use the declare page or the API.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IncidentStep)
+class IncidentStepAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "kind", "label", "due_at", "fired_at", "cancelled_at")
+    list_filter = ("kind",)
+    search_fields = ("=incident__id", "label", "key")
+    list_select_related = ("incident__severity",)
+    autocomplete_fields = ("incident",)
+    show_full_result_count = False
+
+
+@admin.register(IncidentEvent)
+class IncidentEventAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "at", "kind", "actor", "text")
+    list_filter = ("kind",)
+    search_fields = ("=incident__id", "text")
+    list_select_related = ("incident__severity", "actor")
+    autocomplete_fields = ("incident", "actor")
+    show_full_result_count = False
+
+
+@admin.register(Responder)
+class ResponderAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "user", "role", "paged_at")
+    list_filter = ("role",)
+    search_fields = ("=incident__id", "user__username")
+    list_select_related = ("incident__severity", "user", "role")
+    autocomplete_fields = ("incident", "user")
+    show_full_result_count = False
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("incident", "kind", "status", "posted_at", "posted_by")
+    list_filter = ("kind", "status")
+    search_fields = ("=incident__id", "body")
+    list_select_related = ("incident__severity", "posted_by")
+    autocomplete_fields = ("incident", "posted_by")
+    show_full_result_count = False
+
+
+@admin.register(FollowUpTicket)
+class FollowUpTicketAdmin(SimpleHistoryAdmin):
+    list_display = ("incident", "summary", "assignee", "created_at", "closed_at")
+    list_filter = ("closed_at",)
+    search_fields = ("=incident__id", "summary")
+    list_select_related = ("incident__severity", "assignee")
+    autocomplete_fields = ("incident", "assignee")
+    readonly_fields = ("incident", "created_at")
+
+
+@admin.register(PostIncidentReview)
+class PostIncidentReviewAdmin(SimpleHistoryAdmin):
+    list_display = ("incident", "due_on", "status", "accountable", "responsible", "filed_at")
+    list_filter = ("status",)
+    search_fields = ("=incident__id", "summary")
+    list_select_related = ("incident__severity", "accountable", "responsible")
+    autocomplete_fields = ("incident", "accountable", "responsible", "filed_by")
+    readonly_fields = ("incident", "status", "summary", "filed_at", "filed_by")
+
+
+@admin.register(ClientCommunication)
+class ClientCommunicationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Drafted, approved (through the approval mechanism) and sent on the incident page."""
+
+    list_display = ("incident", "status", "drafted_by", "approved_by", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("=incident__id", "status_page_text", "email_text")
+    list_select_related = ("incident__severity", "drafted_by", "approved_by")
+    autocomplete_fields = ("incident", "drafted_by", "approved_by", "sent_by")

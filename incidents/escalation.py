@@ -1,0 +1,370 @@
+"""The two escalation tracks of an incident, frozen at opening and fired once by the sweep.
+
+- Severity ladder (D9 §4.2): the policy's `EscalationStep` rows of the incident's severity are
+  copied onto the incident with a due instant (ladder start + minute); a policy edit later
+  changes nothing in flight. The person paged is whoever holds the role when the step fires.
+- Response track (D9 §3.1): each tier has its response time to acknowledge; unacknowledged, the
+  next tier is paged. The tiers' clocks run one after the other from opening (primary 15 min,
+  then secondary 30, then owner 60), so unacknowledged the secondary is paged at 15, the
+  Ingestion Owner at 45 and the SRE Lead at 105. Acknowledging stops the track.
+
+Each step is one `IncidentStep` row, unique per (incident, key); firing it sets `fired_at` on the
+row locked by this sweep and creates its one `IncidentEvent` (unique per step), in one
+transaction. Concurrent sweeps skip each other's locked rows (PostgreSQL), and a person is paged
+at most once per incident whatever the number of steps naming them (outbox dedupe key).
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from governance import authority
+from governance.models import CommunicationRule, EscalationStep, OnCallTier, Role, Severity
+from governance.notifications import notify
+from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentStep, Responder
+from incidents.workdays import next_working_day_start
+
+PAGE_ACTIONS = {EscalationStep.Action.ACKS, EscalationStep.Action.JOINS}
+UPDATE_RULE = "incident_update"
+DEFAULT_UPDATE_MINUTES = 30
+# A sweep handles at most this many steps; the rest wait for the next run (every 30 s).
+SWEEP_LIMIT = 5000
+CHUNK = 200
+
+
+def ladder_key(role: Role | None, action: str) -> str:
+    """A ladder step's identity: its role and action (so a severity change never repeats it)."""
+    return f"ladder:{role.key if role else 'none'}:{action}"
+
+
+def update_cadence() -> datetime.timedelta:
+    """D9 §7.1 "Incident update ... Every 30 min", read from the policy row."""
+    minutes = (
+        CommunicationRule.objects.filter(key=UPDATE_RULE)
+        .values_list("cadence_minutes", flat=True)
+        .first()
+    )
+    return datetime.timedelta(minutes=minutes or DEFAULT_UPDATE_MINUTES)
+
+
+def freeze_ladder(incident: Incident, *, severity: Severity, start: datetime.datetime) -> None:
+    """Copy `severity`'s D9 §4.2 steps onto the incident, due from `start`.
+
+    Steps already fired stay fired (not repeated); pending steps of the former ladder that the
+    new one does not contain are cancelled; the new ladder's steps are (re)dated from `start`.
+    """
+    policy_steps = list(
+        EscalationStep.objects.filter(severity=severity).select_related("role", "severity")
+    )
+    existing = {step.key: step for step in incident.steps.filter(kind=IncidentStep.Kind.LADDER)}
+    wanted = set()
+    new_rows = []
+    for policy_step in policy_steps:
+        key = ladder_key(policy_step.role, policy_step.action)
+        wanted.add(key)
+        due_at = start + datetime.timedelta(minutes=policy_step.at_minute)
+        fields = {
+            "label": policy_step.cell_text(),
+            "severity_key": severity.key,
+            "at_minute": policy_step.at_minute,
+            "role": policy_step.role,
+            "action": policy_step.action,
+            "if_unresolved": policy_step.if_unresolved,
+            "due_at": due_at,
+        }
+        step = existing.get(key)
+        if step is None:
+            new_rows.append(
+                IncidentStep(incident=incident, kind=IncidentStep.Kind.LADDER, key=key, **fields)
+            )
+        elif step.fired_at is None:
+            IncidentStep.objects.filter(pk=step.pk, fired_at__isnull=True).update(
+                cancelled_at=None, **fields
+            )
+    IncidentStep.objects.bulk_create(new_rows)
+    stale = [key for key, step in existing.items() if key not in wanted and step.fired_at is None]
+    if stale:
+        incident.steps.filter(key__in=stale, fired_at__isnull=True).update(cancelled_at=start)
+
+
+def freeze_response_track(incident: Incident) -> None:
+    """Copy the D9 §3.1 tiers onto the incident: tier i pages its escalation target when the
+    tiers up to i have each used their response time without an acknowledgement."""
+    offset = 0
+    rows = []
+    for tier in OnCallTier.objects.select_related("role", "escalates_to").order_by("position"):
+        offset += tier.response_minutes
+        if tier.escalates_to is None:
+            continue
+        rows.append(
+            IncidentStep(
+                incident=incident,
+                kind=IncidentStep.Kind.RESPONSE,
+                key=f"response:{tier.key}",
+                label=(
+                    f"{tier.name} has not acknowledged within {tier.response_minutes} min: "
+                    f"page {tier.escalates_to.word(tier.escalates_to_wording)}"
+                ),
+                at_minute=offset,
+                role=tier.escalates_to,
+                action=EscalationStep.Action.JOINS,
+                due_at=incident.opened_at + datetime.timedelta(minutes=offset),
+            )
+        )
+    IncidentStep.objects.bulk_create(rows)
+
+
+def schedule_update_reminder(incident: Incident, *, due_at: datetime.datetime) -> None:
+    """D9 §7.1: remind the On-Call once if no update is posted by `due_at` (one slot)."""
+    incident.steps.filter(
+        kind=IncidentStep.Kind.UPDATE, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
+    IncidentStep.objects.update_or_create(
+        incident=incident,
+        key=f"update:{due_at.isoformat()}",
+        defaults={
+            "kind": IncidentStep.Kind.UPDATE,
+            "label": f"Update due at {timezone.localtime(due_at):%H:%M}",
+            "due_at": due_at,
+            "cancelled_at": None,
+        },
+    )
+
+
+def schedule_review_reminder(incident: Incident, *, number: int, due_at: datetime.datetime):
+    IncidentStep.objects.get_or_create(
+        incident=incident,
+        key=f"review:{number}",
+        defaults={
+            "kind": IncidentStep.Kind.REVIEW,
+            "label": f"Post-incident review reminder {number}",
+            "due_at": due_at,
+        },
+    )
+
+
+def cancel_steps(incident: Incident, *, kinds, at: datetime.datetime) -> int:
+    return incident.steps.filter(
+        kind__in=kinds, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=at)
+
+
+def due_step_ids(*, now: datetime.datetime, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Pending steps due at `now`, oldest first: one query on the partial due index."""
+    return list(
+        IncidentStep.objects.filter(
+            fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now
+        )
+        .order_by("due_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def escalate_due(*, now: datetime.datetime, limit: int = SWEEP_LIMIT) -> str:
+    """The sweep: fire every due step once. Nothing due costs one query."""
+    ids = due_step_ids(now=now, limit=limit)
+    if not ids:
+        return "nothing due"
+    fired = 0
+    holders = HolderCache(now)
+    for start in range(0, len(ids), CHUNK):
+        fired += fire_steps(ids[start : start + CHUNK], now=now, holders=holders)
+    return f"fired {fired} step(s)"
+
+
+class HolderCache:
+    """Who holds each role at the sweep's instant, looked up once per role per sweep."""
+
+    def __init__(self, at: datetime.datetime):
+        self.at = at
+        self._by_role: dict[str, list] = {}
+
+    def __call__(self, role_key: str) -> list:
+        if role_key not in self._by_role:
+            self._by_role[role_key] = list(authority.holders(role_key, at=self.at))
+        return self._by_role[role_key]
+
+
+def fire_steps(step_ids: list[int], *, now: datetime.datetime, holders=None) -> int:
+    """Fire the given steps that are still pending, in one transaction; returns how many."""
+    holders = holders or HolderCache(now)
+    with transaction.atomic():
+        steps = list(
+            IncidentStep.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("incident__severity", "role")
+            .filter(pk__in=step_ids, fired_at__isnull=True, cancelled_at__isnull=True)
+            .order_by("due_at", "id")
+        )
+        if not steps:
+            return 0
+        firing = _Firing(now=now, holders=holders)
+        for step in steps:
+            firing.fire(step)
+        firing.save()
+    return len(steps)
+
+
+class _Firing:
+    """One batch of steps being fired: the rows are written together at the end."""
+
+    def __init__(self, *, now: datetime.datetime, holders: HolderCache):
+        self.now = now
+        self.holders = holders
+        self.events: list[IncidentEvent] = []
+        self.responders: list[Responder] = []
+        self.fired: list[int] = []
+        self.new_steps: list[IncidentStep] = []
+        self.paged_here: dict[int, set[int]] = defaultdict(set)
+
+    def fire(self, step: IncidentStep) -> None:
+        incident = step.incident
+        self.fired.append(step.pk)
+        if step.kind == IncidentStep.Kind.REVIEW:
+            self.remind_review(step)
+        elif not incident.is_open:
+            # Resolving cancels these; a step locked by a sweep just before records why.
+            self.event(step, IncidentEvent.Kind.STEP, f"{step.label}: incident already resolved.")
+        elif step.kind == IncidentStep.Kind.UPDATE:
+            self.remind_update(step)
+        elif step.role_id is None:
+            self.ticket(step)
+        else:
+            self.escalate(step)
+
+    def event(self, step, kind, text) -> None:
+        self.events.append(
+            IncidentEvent(incident=step.incident, at=self.now, kind=kind, text=text, step=step)
+        )
+
+    def escalate(self, step: IncidentStep) -> None:
+        incident = step.incident
+        people = self.holders(step.role.key)
+        is_page = step.action in PAGE_ACTIONS
+        track = "D9 §3.1" if step.kind == IncidentStep.Kind.RESPONSE else "D9 §4.2"
+        if not people:
+            notify(
+                settings.INCIDENT_DISTRIBUTION_LIST,
+                "incident-escalation",
+                {"incident": incident, "step": step, "is_page": is_page, "nobody": True},
+                f"incident:{incident.pk}:{step.key}:nobody",
+            )
+            self.event(
+                step,
+                IncidentEvent.Kind.STEP,
+                f"{step.label} ({track}): nobody holds {step.role}; the list was told.",
+            )
+            return
+        for person in people:
+            self.responders.append(
+                Responder(incident=incident, user=person, role=step.role, paged_at=self.now)
+            )
+            # A person is paged once per incident, however many steps name them.
+            key = (
+                f"incident:{incident.pk}:page:{person.pk}"
+                if is_page
+                else f"incident:{incident.pk}:{step.key}:{person.pk}"
+            )
+            notify(
+                person,
+                "incident-escalation",
+                {"incident": incident, "step": step, "is_page": is_page},
+                key,
+            )
+        names = ", ".join(p.get_full_name() or p.username for p in people)
+        verb = "paged" if is_page else "notified"
+        kind = IncidentEvent.Kind.PAGED if is_page else IncidentEvent.Kind.NOTIFIED
+        self.event(step, kind, f"{step.label} ({track}): {verb} {names} ({step.role}).")
+
+    def ticket(self, step: IncidentStep) -> None:
+        incident = step.incident
+        primary = next(iter(self.holders("on_call_primary")), None)
+        ticket, _ = FollowUpTicket.objects.get_or_create(
+            incident=incident,
+            defaults={
+                "created_at": self.now,
+                "assignee": primary,
+                "summary": f"Follow up unresolved {incident.severity.key} incident: "
+                f"{incident.title}"[:300],
+            },
+        )
+        if primary is not None:
+            notify(
+                primary,
+                "incident-escalation",
+                {"incident": incident, "step": step, "is_page": False, "ticket": ticket},
+                f"incident:{incident.pk}:{step.key}:{primary.pk}",
+            )
+        self.event(
+            step,
+            IncidentEvent.Kind.TICKET,
+            f"{step.label} (D9 §4.2): follow-up ticket #{ticket.pk} created"
+            + (f" for {primary.get_full_name() or primary.username}." if primary else "."),
+        )
+
+    def remind_update(self, step: IncidentStep) -> None:
+        incident = step.incident
+        people = self.holders("on_call")
+        for person in people:
+            notify(
+                person,
+                "incident-reminder",
+                {"incident": incident, "step": step, "what": "update"},
+                f"incident:{incident.pk}:{step.key}:{person.pk}",
+            )
+        next_slot = step.due_at + update_cadence()
+        self.new_steps.append(
+            IncidentStep(
+                incident=incident,
+                kind=IncidentStep.Kind.UPDATE,
+                key=f"update:{next_slot.isoformat()}",
+                label=f"Update due at {timezone.localtime(next_slot):%H:%M}",
+                due_at=next_slot,
+            )
+        )
+        names = ", ".join(p.get_full_name() or p.username for p in people) or "nobody on call"
+        self.event(
+            step,
+            IncidentEvent.Kind.UPDATE_OVERDUE,
+            f"No update since the slot of {timezone.localtime(step.due_at):%H:%M} "
+            f"(D9 §7.1, every 30 min): reminded {names}.",
+        )
+
+    def remind_review(self, step: IncidentStep) -> None:
+        incident = step.incident
+        review = getattr(incident, "review", None)
+        if review is None or review.status == review.Status.DONE:
+            self.event(step, IncidentEvent.Kind.REVIEW, "Review reminder skipped: review done.")
+            return
+        people = {p for p in (review.accountable, review.responsible) if p is not None}
+        for person in people:
+            notify(
+                person,
+                "incident-reminder",
+                {"incident": incident, "step": step, "what": "review", "review": review},
+                f"incident:{incident.pk}:{step.key}:{person.pk}",
+            )
+        number = int(step.key.split(":")[1]) + 1
+        self.new_steps.append(
+            IncidentStep(
+                incident=incident,
+                kind=IncidentStep.Kind.REVIEW,
+                key=f"review:{number}",
+                label=f"Post-incident review reminder {number}",
+                due_at=next_working_day_start(step.due_at),
+            )
+        )
+        names = ", ".join(sorted(p.get_full_name() or p.username for p in people)) or "nobody"
+        self.event(
+            step,
+            IncidentEvent.Kind.REVIEW,
+            f"Post-incident review due {review.due_on:%d %b %Y} not filed: reminded {names}.",
+        )
+
+    def save(self) -> None:
+        IncidentStep.objects.filter(pk__in=self.fired).update(fired_at=self.now)
+        IncidentEvent.objects.bulk_create(self.events)
+        Responder.objects.bulk_create(self.responders, ignore_conflicts=True)
+        IncidentStep.objects.bulk_create(self.new_steps, ignore_conflicts=True)

@@ -1,0 +1,56 @@
+"""Forms of the incident pages; the rules themselves live in services and authority rules."""
+
+from django import forms
+
+from governance.models import Severity
+from incidents.models import Incident
+
+
+class DeclareForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    severity = forms.ModelChoiceField(
+        queryset=Severity.objects.order_by("position"), to_field_name="key", empty_label=None
+    )
+    impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Brief.")
+    workspace = forms.SlugField(
+        max_length=60, required=False, help_text="Affected workspace; empty for global."
+    )
+    client_facing = forms.BooleanField(required=False)
+    review_required = forms.BooleanField(
+        required=False, label="Hold a post-incident review (always for a P1)"
+    )
+
+
+class UpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (Incident.Status.INVESTIGATING, "investigating"),
+            (Incident.Status.MITIGATING, "mitigating"),
+        ]
+    )
+    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    next_update_in = forms.IntegerField(
+        min_value=1, max_value=24 * 60, initial=30, label="Next update in (minutes)"
+    )
+
+
+class ResolveForm(forms.Form):
+    root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What fixed it")
+    follow_up_needed = forms.BooleanField(required=False)
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ModelChoiceField(
+        queryset=Severity.objects.order_by("position"), to_field_name="key", empty_label=None
+    )
+
+
+class ReviewForm(forms.Form):
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ClientCommForm(forms.Form):
+    status_page_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    email_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))

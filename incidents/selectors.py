@@ -1,0 +1,105 @@
+"""Reads of the incidents app: lists, the incident page, what a viewer may do."""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from governance import authority
+from incidents.models import ClientCommunication, Incident, IncidentEvent
+
+
+def incident_list(*, status: str = "", severity: str = "", q: str = "") -> QuerySet[Incident]:
+    """Incidents newest first, filtered by status, severity key and a search on title, impact,
+    workspace and dedupe key (served by the opened_at/status/severity indexes)."""
+    incidents = Incident.objects.select_related("severity", "acknowledged_by")
+    if status == "open":
+        incidents = incidents.exclude(status=Incident.Status.RESOLVED)
+    elif status:
+        incidents = incidents.filter(status=status)
+    if severity:
+        incidents = incidents.filter(severity__key=severity)
+    if q:
+        term = q.strip()
+        condition = (
+            Q(title__icontains=term)
+            | Q(impact__icontains=term)
+            | Q(workspace__iexact=term)
+            | Q(dedupe_key=term)
+        )
+        if term.lstrip("#").isdigit():
+            condition |= Q(pk=int(term.lstrip("#")))
+        incidents = incidents.filter(condition)
+    return incidents.order_by("-opened_at", "-id")
+
+
+def open_incidents(*, limit: int = 10) -> list[Incident]:
+    """The open incidents for the dashboard card, most severe first."""
+    return list(
+        Incident.objects.select_related("severity")
+        .exclude(status=Incident.Status.RESOLVED)
+        .order_by("severity__position", "-opened_at")[:limit]
+    )
+
+
+def get_incident_for_user(user, pk: int) -> Incident:
+    """The incident page's object. Incidents are internal: every signed-in user may read them
+    (D9 §7.1 posts them to #ingestion-rollout); acting on them is what the authority rules
+    restrict."""
+    return get_object_or_404(
+        Incident.objects.select_related(
+            "severity",
+            "opened_by",
+            "acknowledged_by",
+            "resolved_by",
+            "on_call_primary",
+            "on_call_secondary",
+        ),
+        pk=pk,
+    )
+
+
+def timeline(incident: Incident) -> list[IncidentEvent]:
+    return list(incident.events.select_related("actor").order_by("at", "id"))
+
+
+INCIDENT_ACTIONS = {
+    "acknowledge": "incident.acknowledge",
+    "update": "incident.update",
+    "resolve": "incident.resolve",
+    "draft_client_comm": "incident.client_comm.draft",
+}
+
+
+def allowed_actions(user, incident: Incident) -> dict[str, authority.Decision]:
+    """Each incident action with the engine's decision for `user` now (buttons show for the
+    allowed ones; the server refuses the rest)."""
+    now = timezone.now()
+    decisions = {
+        name: authority.decide(user, action, obj=incident, at=now)
+        for name, action in INCIDENT_ACTIONS.items()
+    }
+    if incident.acknowledged_at:
+        decisions["acknowledge"] = authority.Decision(False, "Already acknowledged.")
+    return decisions
+
+
+def client_communications(incident: Incident, user) -> list[tuple]:
+    """The incident's client communications with what `user` may do to each."""
+    now = timezone.now()
+    rows = []
+    for communication in incident.client_communications.select_related(
+        "drafted_by", "approved_by", "sent_by"
+    ):
+        rows.append(
+            (
+                communication,
+                authority.decide(
+                    user, "incident.client_comm.approve", obj=communication, at=now
+                ).allowed
+                and communication.status == ClientCommunication.Status.DRAFT,
+                authority.decide(
+                    user, "incident.client_comm.send", obj=communication, at=now
+                ).allowed,
+            )
+        )
+    return rows

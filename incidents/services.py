@@ -1,0 +1,567 @@
+"""Writes of the incidents app: every state change is one function taking the acting user.
+
+Each service asks `governance.authority.decide` whether the actor may act (the rules are in
+`incidents.authority`), runs in one transaction with the incident row locked, sets the history
+user, writes its timeline event and records its mail in the outbox in the same transaction.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from governance import approvals, authority
+from governance.models import ApprovalDecision, ApprovalRequest, MessageTemplate, Severity
+from governance.notifications import notify
+from incidents import escalation
+from incidents.models import (
+    ClientCommunication,
+    Incident,
+    IncidentEvent,
+    IncidentStep,
+    IncidentUpdate,
+    PostIncidentReview,
+    Responder,
+)
+from incidents.workdays import add_working_days, working_day_start
+from rotations.selectors import on_call_at
+
+CLIENT_COMM_APPROVAL = "incident.client_comm"
+
+
+def require(actor, action: str, *, obj=None, at=None) -> authority.Decision:
+    """Ask the authority engine; a refusal raises PermissionDenied with its reason."""
+    decision = authority.decide(actor, action, obj=obj, at=at)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def display_name(user) -> str:
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.username
+
+
+def stamp(at: datetime.datetime) -> str:
+    """An instant as the D9 §7.3 messages print it, in the portal's zone."""
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def duration_text(delta: datetime.timedelta) -> str:
+    """D9 §7.3 "Duration: [X hours Y minutes]"."""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} hours {minutes % 60} minutes"
+
+
+def _event(incident, kind, text, *, actor=None, at=None) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident, kind=kind, text=text, actor=actor, at=at or timezone.now()
+    )
+
+
+def _save(obj, *, actor, reason: str) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.full_clean()
+    obj.save()
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+
+
+def message_recipients(incident: Incident) -> list:
+    """Everyone paged on the incident (D9 §7.1 messages also go to the distribution list)."""
+    paged = Responder.objects.filter(incident=incident).values("user")
+    return list(get_user_model().objects.filter(pk__in=paged).order_by("pk"))
+
+
+def _send_message(incident: Incident, update: IncidentUpdate) -> None:
+    """Mail a §7.3 message to the distribution list and to everyone paged, once each."""
+    context = {"incident": incident, "update": update}
+    base = f"incident:{incident.pk}:message:{update.pk}"
+    notify(settings.INCIDENT_DISTRIBUTION_LIST, "incident-message", context, f"{base}:list")
+    for person in message_recipients(incident):
+        notify(person, "incident-message", context, f"{base}:{person.pk}")
+
+
+def _post(incident, *, kind, values, status, actor, at, next_update_at) -> IncidentUpdate:
+    template = MessageTemplate.objects.get(key=kind)
+    update = IncidentUpdate(
+        incident=incident,
+        kind=kind,
+        status=status,
+        values=values,
+        body=template.render(values),
+        posted_at=at,
+        posted_by=actor,
+        next_update_at=next_update_at,
+    )
+    _save(update, actor=actor, reason=f"D9 §7.3 {template.title}")
+    return update
+
+
+def open_incident(
+    *,
+    actor,
+    title: str,
+    severity: Severity,
+    impact: str = "",
+    workspace: str = "",
+    dedupe_key: str = "",
+    client_facing: bool = False,
+    review_required: bool = False,
+) -> tuple[Incident, bool]:
+    """Open an incident (D9 §4): record the On-Call, freeze the §4.2 ladder and the §3.1
+    response track, page the primary at minute 0, post the 🔴 INCIDENT message (§7.3).
+
+    An alert with the same open `dedupe_key` returns the open incident instead (created False).
+    """
+    now = timezone.now()
+    require(actor, "incident.declare", at=now)
+    if dedupe_key:
+        existing = _open_with_key(dedupe_key)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            incident = _create(
+                actor=actor,
+                now=now,
+                title=title,
+                severity=severity,
+                impact=impact,
+                workspace=workspace,
+                dedupe_key=dedupe_key,
+                client_facing=client_facing,
+                review_required=review_required,
+            )
+    except IntegrityError:
+        existing = _open_with_key(dedupe_key) if dedupe_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return incident, True
+
+
+def _open_with_key(dedupe_key: str) -> Incident | None:
+    return (
+        Incident.objects.select_related("severity")
+        .filter(dedupe_key=dedupe_key)
+        .exclude(status=Incident.Status.RESOLVED)
+        .first()
+    )
+
+
+def _create(*, actor, now, severity, **fields) -> Incident:
+    on_call = on_call_at(now)
+    incident = Incident(
+        severity=severity,
+        opened_at=now,
+        opened_by=actor,
+        ladder_started_at=now,
+        on_call_primary=on_call.primary,
+        on_call_secondary=on_call.secondary,
+        next_update_at=now + escalation.update_cadence(),
+        **fields,
+    )
+    _save(incident, actor=actor, reason="Incident opened")
+    scope = f"workspace {incident.workspace}" if incident.workspace else "global"
+    _event(
+        incident,
+        IncidentEvent.Kind.OPENED,
+        f"{severity.key} incident opened ({scope}) by {display_name(actor)}. "
+        f"On call: primary {display_name(on_call.primary)}, "
+        f"secondary {display_name(on_call.secondary)}.",
+        actor=actor,
+        at=now,
+    )
+    escalation.freeze_ladder(incident, severity=severity, start=now)
+    escalation.freeze_response_track(incident)
+    escalation.schedule_update_reminder(incident, due_at=incident.next_update_at)
+    due = list(incident.steps.filter(due_at__lte=now).values_list("id", flat=True))
+    escalation.fire_steps(due, now=now)
+    update = _post(
+        incident,
+        kind=IncidentUpdate.Kind.START,
+        status=incident.status,
+        actor=actor,
+        at=now,
+        next_update_at=incident.next_update_at,
+        values={
+            "P1/P2/P3": severity.key,
+            "timestamp": stamp(now),
+            "brief description": incident.impact or incident.title,
+            "name": display_name(on_call.primary),
+            "time": stamp(incident.next_update_at),
+        },
+    )
+    _send_message(incident, update)
+    return incident
+
+
+def acknowledge(*, incident: Incident, actor) -> Incident:
+    """D9 §2.1 "Acknowledge alert" (On-Call R) and §3.1: the current On-Call, or anyone the
+    ladder pulled in, acknowledges; the response track stops (no further tier is paged)."""
+    now = timezone.now()
+    require(actor, "incident.acknowledge", obj=incident, at=now)
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.acknowledged_at or not incident.is_open:
+            return incident
+        incident.acknowledged_at = now
+        incident.acknowledged_by = actor
+        _save(incident, actor=actor, reason="Acknowledged")
+        escalation.cancel_steps(incident, kinds=[IncidentStep.Kind.RESPONSE], at=now)
+        _event(
+            incident,
+            IncidentEvent.Kind.ACKNOWLEDGED,
+            f"Acknowledged by {display_name(actor)}; the response track (D9 §3.1) stops.",
+            actor=actor,
+            at=now,
+        )
+    return incident
+
+
+def update_values(
+    incident: Incident, *, status: str, findings: str, next_steps: str, next_update_at
+) -> dict:
+    """The D9 §7.3 "Incident Update" fields, as the template names them."""
+    return {
+        "P1/P2/P3": incident.severity.key,
+        "timestamp": stamp(timezone.now()),
+        "investigating/mitigating/resolved": status,
+        "brief": findings,
+        "action": next_steps,
+        "time": stamp(next_update_at),
+    }
+
+
+def post_update(
+    *,
+    incident: Incident,
+    actor,
+    status: str,
+    findings: str,
+    next_steps: str,
+    next_update_at: datetime.datetime | None = None,
+) -> IncidentUpdate:
+    """D9 §7.1 "Incident update, On-Call, every 30 min" with the §7.3 🟡 UPDATE template;
+    the next update defaults to 30 minutes later and its reminder is rescheduled."""
+    now = timezone.now()
+    require(actor, "incident.update", obj=incident, at=now)
+    errors = {}
+    if status not in (Incident.Status.INVESTIGATING, Incident.Status.MITIGATING):
+        errors["status"] = "Choose investigating or mitigating; resolving has its own form."
+    if not findings.strip():
+        errors["findings"] = "Say briefly what you found."
+    if not next_steps.strip():
+        errors["next_steps"] = "Say what happens next."
+    next_update_at = next_update_at or now + escalation.update_cadence()
+    if next_update_at <= now:
+        errors["next_update_at"] = "The next update must be in the future."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = _lock(incident)
+        if not incident.is_open:
+            raise ValidationError("This incident is resolved; it takes no more updates.")
+        incident.status = status
+        incident.next_update_at = next_update_at
+        _save(incident, actor=actor, reason="Update posted")
+        values = update_values(
+            incident,
+            status=status,
+            findings=findings.strip(),
+            next_steps=next_steps.strip(),
+            next_update_at=next_update_at,
+        )
+        update = _post(
+            incident,
+            kind=IncidentUpdate.Kind.UPDATE,
+            values=values,
+            status=status,
+            actor=actor,
+            at=now,
+            next_update_at=next_update_at,
+        )
+        escalation.schedule_update_reminder(incident, due_at=next_update_at)
+        _event(
+            incident,
+            IncidentEvent.Kind.UPDATE,
+            update.body,
+            actor=actor,
+            at=now,
+        )
+        _send_message(incident, update)
+    return update
+
+
+def change_severity(*, incident: Incident, actor, severity: Severity) -> Incident:
+    """D9 §4.2: the new severity's ladder applies from this instant; steps already fired are
+    not repeated, pending steps of the former ladder that the new one lacks are cancelled."""
+    now = timezone.now()
+    require(actor, "incident.update", obj=incident, at=now)
+    with transaction.atomic():
+        incident = _lock(incident)
+        if not incident.is_open or incident.severity_id == severity.pk:
+            return incident
+        former = incident.severity.key
+        incident.severity = severity
+        incident.ladder_started_at = now
+        _save(incident, actor=actor, reason=f"Severity {former} → {severity.key}")
+        escalation.freeze_ladder(incident, severity=severity, start=now)
+        _event(
+            incident,
+            IncidentEvent.Kind.SEVERITY,
+            f"Severity changed from {former} to {severity.key} by {display_name(actor)}; "
+            f"the {severity.key} ladder applies from now.",
+            actor=actor,
+            at=now,
+        )
+        due = list(
+            incident.steps.filter(
+                due_at__lte=now, fired_at__isnull=True, cancelled_at__isnull=True
+            ).values_list("id", flat=True)
+        )
+        escalation.fire_steps(due, now=now)
+    return incident
+
+
+def needs_review(incident: Incident) -> bool:
+    """D9 §2.1 "Post-incident review" for every P1, and any incident marked for one."""
+    return incident.severity.key == "P1" or incident.review_required
+
+
+def resolve(
+    *, incident: Incident, actor, root_cause: str, resolution: str, follow_up_needed=False
+) -> Incident:
+    """D9 §7.1 "Incident resolved, On-Call, at resolution" with the §7.3 🟢 RESOLVED template.
+    Needs root cause and resolution; stops both escalation tracks; opens the post-incident
+    review of a P1 (D9 §2.1: Owner Accountable, On-Call Responsible)."""
+    now = timezone.now()
+    require(actor, "incident.resolve", obj=incident, at=now)
+    errors = {}
+    if not root_cause.strip():
+        errors["root_cause"] = "Resolving needs the root cause."
+    if not resolution.strip():
+        errors["resolution"] = "Resolving needs what fixed it."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = _lock(incident)
+        if not incident.is_open:
+            return incident
+        incident.status = Incident.Status.RESOLVED
+        incident.resolved_at = now
+        incident.resolved_by = actor
+        incident.root_cause = root_cause.strip()
+        incident.resolution = resolution.strip()
+        incident.follow_up_needed = bool(follow_up_needed)
+        incident.next_update_at = None
+        _save(incident, actor=actor, reason="Resolved")
+        escalation.cancel_steps(
+            incident,
+            kinds=[IncidentStep.Kind.LADDER, IncidentStep.Kind.RESPONSE, IncidentStep.Kind.UPDATE],
+            at=now,
+        )
+        review = _open_review(incident, actor=actor, now=now) if needs_review(incident) else None
+        update = _post(
+            incident,
+            kind=IncidentUpdate.Kind.RESOLVED,
+            status=incident.status,
+            actor=actor,
+            at=now,
+            next_update_at=None,
+            values={
+                "P1/P2/P3": incident.severity.key,
+                "timestamp": stamp(now),
+                "X hours Y minutes": duration_text(now - incident.opened_at),
+                "brief": incident.root_cause,
+                "what fixed it": incident.resolution,
+                "post-incident scheduled Y/N": "Y" if review else "N",
+            },
+        )
+        _event(incident, IncidentEvent.Kind.RESOLVED, update.body, actor=actor, at=now)
+        _send_message(incident, update)
+    return incident
+
+
+def _open_review(incident: Incident, *, actor, now) -> PostIncidentReview:
+    owner = next(iter(authority.holders("ingestion_owner", at=now)), None)
+    responsible = incident.acknowledged_by or incident.on_call_primary or actor
+    due_on = add_working_days(timezone.localdate(now), settings.INCIDENT_REVIEW_WORKING_DAYS)
+    review = PostIncidentReview(
+        incident=incident, accountable=owner, responsible=responsible, due_on=due_on
+    )
+    _save(review, actor=actor, reason="D9 §2.1 post-incident review opened")
+    # One working day before the deadline, then every working day until the summary is filed.
+    days_before = max(settings.INCIDENT_REVIEW_WORKING_DAYS - 1, 0)
+    first = working_day_start(add_working_days(timezone.localdate(now), days_before))
+    escalation.schedule_review_reminder(incident, number=1, due_at=max(first, now))
+    for person in {p for p in (owner, responsible) if p is not None}:
+        notify(
+            person,
+            "incident-reminder",
+            {"incident": incident, "what": "review_opened", "review": review},
+            f"incident:{incident.pk}:review-opened:{person.pk}",
+        )
+    _event(
+        incident,
+        IncidentEvent.Kind.REVIEW,
+        f"Post-incident review due {due_on:%d %b %Y}: {display_name(owner)} accountable, "
+        f"{display_name(responsible)} responsible (D9 §2.1).",
+        actor=actor,
+        at=now,
+    )
+    return review
+
+
+def file_review(*, review: PostIncidentReview, actor, summary: str) -> PostIncidentReview:
+    """D9 §2.1 "Post-incident review": done when its summary is filed (reminders stop)."""
+    now = timezone.now()
+    require(actor, "incident.review.file", obj=review, at=now)
+    if not summary.strip():
+        raise ValidationError({"summary": "File the review's summary."})
+    with transaction.atomic():
+        review = PostIncidentReview.objects.select_for_update().get(pk=review.pk)
+        if review.status == PostIncidentReview.Status.DONE:
+            return review
+        review.summary = summary.strip()
+        review.status = PostIncidentReview.Status.DONE
+        review.filed_at = now
+        review.filed_by = actor
+        _save(review, actor=actor, reason="Review summary filed")
+        escalation.cancel_steps(review.incident, kinds=[IncidentStep.Kind.REVIEW], at=now)
+        _event(
+            review.incident,
+            IncidentEvent.Kind.REVIEW,
+            f"Post-incident review filed by {display_name(actor)}.",
+            actor=actor,
+            at=now,
+        )
+    return review
+
+
+def draft_client_communication(
+    *, incident: Incident, actor, status_page_text: str, email_text: str
+) -> ClientCommunication:
+    """D9 §7.2 "Incident (client-facing)": Support drafts the status-page text and email;
+    an approval request goes to the PM (the one approval mechanism)."""
+    now = timezone.now()
+    decision = require(actor, "incident.client_comm.draft", obj=incident, at=now)
+    errors = {}
+    if not status_page_text.strip():
+        errors["status_page_text"] = "Write the status-page text."
+    if not email_text.strip():
+        errors["email_text"] = "Write the client email."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        communication = ClientCommunication(
+            incident=incident,
+            status_page_text=status_page_text.strip(),
+            email_text=email_text.strip(),
+            drafted_at=now,
+            drafted_by=actor,
+        )
+        _save(communication, actor=actor, reason="D9 §7.2 drafted by Support")
+        approvals.request_approval(
+            kind=CLIENT_COMM_APPROVAL,
+            target=communication,
+            title=f"Client communication for incident #{incident.pk}: {incident.title}",
+            requester=actor,
+            executor=actor,
+            requirements=decision.approvals,
+            at=now,
+        )
+        _event(
+            incident,
+            IncidentEvent.Kind.CLIENT_COMM,
+            f"Client communication drafted by {display_name(actor)}; awaiting PM approval.",
+            actor=actor,
+            at=now,
+        )
+    return communication
+
+
+def approval_request_for(communication: ClientCommunication) -> ApprovalRequest | None:
+    return (
+        ApprovalRequest.objects.filter(
+            kind=CLIENT_COMM_APPROVAL,
+            content_type=ContentType.objects.get_for_model(ClientCommunication),
+            object_id=communication.pk,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def approve_client_communication(
+    *, communication: ClientCommunication, actor, statement: str = "Approved for clients."
+) -> ClientCommunication:
+    """D9 §7.2: the PM approves a client-facing incident communication (not its drafter);
+    the decision is recorded by the approval mechanism, whose quorum marks it approved."""
+    now = timezone.now()
+    require(actor, "incident.client_comm.approve", obj=communication, at=now)
+    request = approval_request_for(communication)
+    if request is None:
+        raise PermissionDenied("This communication has no approval request.")
+    approvals.decide_approval(
+        request=request,
+        actor=actor,
+        verdict=ApprovalDecision.Verdict.APPROVE,
+        statement=statement,
+        at=now,
+    )
+    communication.refresh_from_db()
+    return communication
+
+
+@approvals.on_quorum(CLIENT_COMM_APPROVAL)
+def _client_comm_approved(request: ApprovalRequest, *, actor, at) -> None:
+    communication = ClientCommunication.objects.select_for_update().get(pk=request.object_id)
+    if communication.status != ClientCommunication.Status.DRAFT:
+        return
+    communication.status = ClientCommunication.Status.APPROVED
+    communication.approved_at = at
+    communication.approved_by = actor
+    _save(communication, actor=actor, reason="D9 §7.2 approved by the PM")
+    _event(
+        communication.incident,
+        IncidentEvent.Kind.CLIENT_COMM,
+        f"Client communication approved by {display_name(actor)}.",
+        actor=actor,
+        at=at,
+    )
+
+
+def mark_client_communication_sent(
+    *, communication: ClientCommunication, actor
+) -> ClientCommunication:
+    """D9 §7.2: Support marks the approved communication sent; nobody sends unapproved text."""
+    now = timezone.now()
+    require(actor, "incident.client_comm.send", obj=communication, at=now)
+    with transaction.atomic():
+        communication = ClientCommunication.objects.select_for_update().get(pk=communication.pk)
+        if communication.status == ClientCommunication.Status.SENT:
+            return communication
+        if communication.status != ClientCommunication.Status.APPROVED:
+            raise PermissionDenied("The PM must approve this communication before it is sent.")
+        communication.status = ClientCommunication.Status.SENT
+        communication.sent_at = now
+        communication.sent_by = actor
+        _save(communication, actor=actor, reason="D9 §7.2 sent")
+        _event(
+            communication.incident,
+            IncidentEvent.Kind.CLIENT_COMM,
+            f"Client communication marked sent by {display_name(actor)} (status page + email).",
+            actor=actor,
+            at=now,
+        )
+    return communication

@@ -1,0 +1,237 @@
+"""Incident pages: list, declare, the incident page and its actions. Views validate input and
+call services; the services ask the authority engine and refuse with 403 (PermissionDenied)."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from governance.models import Severity
+from incidents import selectors, services
+from incidents.forms import (
+    ClientCommForm,
+    DeclareForm,
+    ResolveForm,
+    ReviewForm,
+    SeverityForm,
+    UpdateForm,
+)
+from incidents.models import ClientCommunication, Incident, PostIncidentReview
+
+PAGE_SIZE = 50
+
+
+@login_required
+def incident_list(request):
+    status = request.GET.get("status", "")
+    severity = request.GET.get("severity", "")
+    q = request.GET.get("q", "")
+    incidents = selectors.incident_list(status=status, severity=severity, q=q)
+    paginator = Paginator(incidents, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "page": page,
+            "status": status,
+            "severity": severity,
+            "q": q,
+            "statuses": [("open", "Open"), *Incident.Status.choices],
+            "severities": Severity.objects.order_by("position").values_list("key", flat=True),
+        },
+    )
+
+
+@login_required
+def declare(request):
+    form = DeclareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident, _ = services.open_incident(
+            actor=request.user,
+            title=data["title"],
+            severity=data["severity"],
+            impact=data["impact"],
+            workspace=data["workspace"],
+            client_facing=data["client_facing"],
+            review_required=data["review_required"],
+        )
+        messages.success(request, f"Incident #{incident.pk} declared; the On-Call is paged.")
+        return redirect(incident)
+    return render(request, "incidents/declare.html", {"form": form})
+
+
+def _update_initial(incident: Incident) -> dict:
+    last = incident.updates.order_by("-posted_at", "-id").first()
+    return {
+        "status": incident.status
+        if incident.status != Incident.Status.RESOLVED
+        else Incident.Status.INVESTIGATING,
+        "findings": "",
+        "next_steps": (last.values.get("action", "") if last else ""),
+        "next_update_in": 30,
+    }
+
+
+def _detail(request, incident: Incident, *, forms=None, status=200):
+    incident = selectors.get_incident_for_user(request.user, incident.pk)
+    forms = forms or {}
+    context = {
+        "incident": incident,
+        "events": selectors.timeline(incident),
+        "updates": list(incident.updates.select_related("posted_by")),
+        "steps": list(
+            incident.steps.select_related("role").filter(kind__in=["ladder", "response"])
+        ),
+        "actions": selectors.allowed_actions(request.user, incident),
+        "update_form": forms.get("update") or UpdateForm(initial=_update_initial(incident)),
+        "resolve_form": forms.get("resolve") or ResolveForm(),
+        "severity_form": forms.get("severity")
+        or SeverityForm(initial={"severity": incident.severity.key}),
+        "review_form": forms.get("review") or ReviewForm(),
+        "comm_form": forms.get("comm") or ClientCommForm(),
+        "review": PostIncidentReview.objects.filter(incident=incident)
+        .select_related("accountable", "responsible", "filed_by")
+        .first(),
+        "communications": selectors.client_communications(incident, request.user),
+        "responders": list(incident.responders.select_related("user", "role")),
+    }
+    review = context["review"]
+    context["may_file_review"] = bool(
+        review
+        and review.status == review.Status.OPEN
+        and services.authority.decide(request.user, "incident.review.file", obj=review)
+    )
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+@login_required
+def detail(request, pk: int):
+    return _detail(request, selectors.get_incident_for_user(request.user, pk))
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_POST
+def acknowledge(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    services.acknowledge(incident=incident, actor=request.user)
+    messages.success(request, "Acknowledged. The response track has stopped.")
+    return redirect(incident)
+
+
+@login_required
+@require_POST
+def post_update(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    services.require(request.user, "incident.update", obj=incident)
+    form = UpdateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.post_update(
+                incident=incident,
+                actor=request.user,
+                status=data["status"],
+                findings=data["findings"],
+                next_steps=data["next_steps"],
+                next_update_at=timezone.now() + datetime.timedelta(minutes=data["next_update_in"]),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Update posted and mailed.")
+            return redirect(incident)
+    return _detail(request, incident, forms={"update": form}, status=400)
+
+
+@login_required
+@require_POST
+def resolve(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    services.require(request.user, "incident.resolve", obj=incident)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve(incident=incident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Resolved; both escalation tracks have stopped.")
+            return redirect(incident)
+    return _detail(request, incident, forms={"resolve": form}, status=400)
+
+
+@login_required
+@require_POST
+def change_severity(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    services.require(request.user, "incident.update", obj=incident)
+    form = SeverityForm(request.POST)
+    if form.is_valid():
+        services.change_severity(
+            incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
+        )
+        messages.success(request, "Severity changed; the new ladder applies from now.")
+        return redirect(incident)
+    return _detail(request, incident, forms={"severity": form}, status=400)
+
+
+@login_required
+@require_POST
+def file_review(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    review = get_object_or_404(PostIncidentReview, incident=incident)
+    services.require(request.user, "incident.review.file", obj=review)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        services.file_review(review=review, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Post-incident review filed.")
+        return redirect(incident)
+    return _detail(request, incident, forms={"review": form}, status=400)
+
+
+@login_required
+@require_POST
+def draft_client_comm(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    services.require(request.user, "incident.client_comm.draft", obj=incident)
+    form = ClientCommForm(request.POST)
+    if form.is_valid():
+        services.draft_client_communication(
+            incident=incident, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Draft saved; the PM is asked to approve it.")
+        return redirect(incident)
+    return _detail(request, incident, forms={"comm": form}, status=400)
+
+
+@login_required
+@require_POST
+def approve_client_comm(request, pk: int, comm_pk: int):
+    communication = get_object_or_404(ClientCommunication, pk=comm_pk, incident_id=pk)
+    services.approve_client_communication(communication=communication, actor=request.user)
+    messages.success(request, "Approved; Support may now send it.")
+    return redirect(communication.incident)
+
+
+@login_required
+@require_POST
+def send_client_comm(request, pk: int, comm_pk: int):
+    communication = get_object_or_404(ClientCommunication, pk=comm_pk, incident_id=pk)
+    services.mark_client_communication_sent(communication=communication, actor=request.user)
+    messages.success(request, "Marked sent.")
+    return redirect(communication.incident)

@@ -6,4 +6,11 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self):
-        from governance import sweeps  # noqa: F401  (registers the core sweeps)
+        # Importing these registers the sweeps, the authority rules and the approval callbacks:
+        # core outbox, kill switch and approvals, duties and launch, rollout sign-offs.
+        from governance import (  # noqa: F401
+            duty_sweeps,
+            killswitch_sweeps,
+            signoff_sweeps,
+            sweeps,
+        )

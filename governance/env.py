@@ -74,7 +74,6 @@ def env_database(name: str, default: str) -> dict:
     except ValueError as error:
         raise ConfigError(name, f"is not a valid database URL ({error}).") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         if not config.get("NAME"):
             raise ConfigError(name, "names no SQLite file.")
     elif not config.get("NAME"):

@@ -33,6 +33,7 @@ from governance.models import (
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"
 
 # The D9 vocabulary the authority engine and the other apps look roles up by.
 REQUIRED_ROLE_KEYS = [
@@ -257,6 +258,35 @@ def _contact_findings() -> list[Finding]:
     return findings
 
 
+def _overlap_findings() -> list[Finding]:
+    """Where D9's tables overlap or disagree (e.g. resuming a < 1 h pause: §2.2, §5.3 and §8
+    name different roles), as notes so the Owner can align the document. The authority engine
+    applies the more specific row: §5.1/§5.3/§6.3 over §2.2/§6.1 over §8."""
+    from governance.authority import overlaps
+
+    return [Finding(NOTE, "policy_overlap", message) for message in overlaps()]
+
+
+def _readiness_findings(now) -> list[Finding]:
+    """D9 §3.4 "D8 reviewed before first shift": people on an upcoming week who have not
+    attested it."""
+    from rotations import services as rotation_services
+    from rotations.models import RotationWeek
+
+    weeks = RotationWeek.objects.filter(ends_at__gt=now).select_related("primary", "secondary")
+    people = {u.pk: u for week in weeks[:500] for u in (week.primary, week.secondary) if u}
+    return [
+        Finding(
+            WARNING,
+            "on_call_not_ready",
+            f"{user.get_full_name() or user} is on an upcoming on-call week but has not "
+            'attested "D8 reviewed before first shift" (D9 §3.4).',
+            user,
+        )
+        for user in rotation_services.unready_users(list(people.values()))
+    ]
+
+
 def find_problems(*, now=None) -> list[Finding]:
     """Every finding on the stored policy, errors first."""
     now = now or timezone.now()
@@ -268,6 +298,8 @@ def find_problems(*, now=None) -> list[Finding]:
         *_template_findings(),
         *_assignment_findings(now),
         *_contact_findings(),
+        *_overlap_findings(),
+        *_readiness_findings(now),
     ]
     return sorted(findings, key=lambda finding: finding.level != ERROR)
 

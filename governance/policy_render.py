@@ -87,7 +87,22 @@ def rotation_schedule_rows(count: int) -> list[tuple[str, str, str]]:
 
     The rotations app fills this in; until rotations exist there are none and D9's blanks print.
     """
-    return []
+    from django.utils import timezone
+
+    from rotations import selectors as rotation_selectors
+
+    rotation = rotation_selectors.policy_rotation()
+    if rotation is None:
+        return []
+    weeks = rotation_selectors.effective_weeks(rotation, start=timezone.now(), count=count)
+    return [
+        (
+            f"Week {number} ({week.local_start():%a %d %b %Y})",
+            person(primary) if primary else SLOT_BLANK,
+            person(secondary) if secondary else SLOT_BLANK,
+        )
+        for number, (week, primary, secondary, _overrides) in enumerate(weeks, start=1)
+    ]
 
 
 def person(user) -> str:
@@ -450,8 +465,10 @@ def _decision_section() -> list[Block]:
 
 
 def _document_control_section() -> list[Block]:
+    """D9 §9: the published versions (a draft joins once approved, see
+    `governance.rollout.publish_policy_version`) and the approvals of the version in force."""
     versions = Table(["Version", "Date", "Change"])
-    for version in PolicyVersion.objects.all():
+    for version in PolicyVersion.objects.exclude(status=PolicyVersion.Status.DRAFT):
         versions.rows.append([version.version, version.date.isoformat(), version.change_summary])
     approvals = Table(["Role", "Approval", "Date"])
     current = current_version()

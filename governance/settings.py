@@ -149,6 +149,8 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 
 # Incidents: the list standing in for #ingestion-rollout (D9 §7.1); review due in working days.
+INCIDENT_DISTRIBUTION_LIST = env_str("INCIDENT_DISTRIBUTION_LIST", "ingestion-rollout@example.com")
+INCIDENT_REVIEW_WORKING_DAYS = env_int("INCIDENT_REVIEW_WORKING_DAYS", 5)
 
 # Celery: Redis in production, kombu's filesystem transport as the embedded default.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -4,6 +4,47 @@ import pytest
 from django.contrib.auth import get_user_model
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migration-seeded rows (the D9 v1.0 policy).
+
+    A transactional test empties every table when it ends; without this, a later transactional
+    test (browser, concurrency, real worker) would start with no policy at all.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or {"live_server", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())
+        )
+        if transactional and "serialized_rollback" not in kwargs:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            args = marker.args if marker else ()
+            item.add_marker(pytest.mark.django_db(*args, **kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized seed where every connection object finds it.
+
+    Django stores it on the connection object of the thread that created the test database;
+    Playwright's sync API runs an event loop, and inside it `connections["default"]` can be a
+    fresh object without it, so `serialized_rollback` silently restored nothing.
+    """
+    from django.db import connections
+
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s per user; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     """Create a user; `make_user("alice")` gives alice@example.com with a full name."""
@@ -86,3 +127,84 @@ def support(make_user):
 def outsider(make_user):
     """An active user holding no role."""
     return make_user("outsider", first_name="Otto", last_name="Side")
+
+
+# --- Rotations (D9 §3): the policy rotation and who is on call in it --------------------------
+
+ROTATION_ENGINEERS = [
+    ("eng_ana", "Ana", "Alvarez"),
+    ("eng_ben", "Ben", "Brooks"),
+    ("eng_cai", "Cai", "Chen"),
+    ("eng_dee", "Dee", "Doyle"),
+]
+
+
+@pytest.fixture
+def rotation_engineers(make_user):
+    """The four engineers on the `rotation` fixture's roster, in roster order."""
+    return [make_user(u, first_name=f, last_name=last) for u, f, last in ROTATION_ENGINEERS]
+
+
+@pytest.fixture
+def rotation(db, rotation_engineers):
+    """The D9 policy rotation `ingestion` (Europe/London, Monday 09:00), four engineers who have
+    attested their readiness (D9 §3.4, so no reminder mail), weeks
+    generated from two weeks before now to 26 weeks ahead (so `time_machine` moves inside a
+    test stay within generated weeks)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from governance.models import OnCallExpectation
+    from rotations import services
+
+    for engineer in rotation_engineers:
+        services.attest_readiness(
+            actor=engineer, user=engineer, expectations=OnCallExpectation.objects.all()
+        )
+    now = timezone.now()
+    rotation = services.create_rotation(
+        actor=None,
+        name="Ingestion",
+        slug="ingestion",
+        time_zone="Europe/London",
+        members=rotation_engineers,
+        is_policy_rotation=True,
+    )
+    services.generate_weeks(
+        rotation=rotation,
+        actor=None,
+        start=now - datetime.timedelta(weeks=2),
+        until=now + datetime.timedelta(weeks=26),
+    )
+    return rotation
+
+
+@pytest.fixture
+def on_call_now(rotation):
+    """`rotations.selectors.on_call_at(now)` for the policy rotation."""
+    from django.utils import timezone
+
+    from rotations.selectors import on_call_at
+
+    return on_call_at(timezone.now(), rotation=rotation)
+
+
+@pytest.fixture
+def on_call_at_fixture(rotation):
+    """`on_call_at_fixture(at)`: who is on call in the policy rotation at `at`."""
+    from rotations.selectors import on_call_at
+
+    return lambda at: on_call_at(at, rotation=rotation)
+
+
+@pytest.fixture
+def primary(on_call_now):
+    """The On-Call Primary now (a roster engineer of the `rotation` fixture)."""
+    return on_call_now.primary
+
+
+@pytest.fixture
+def secondary(on_call_now):
+    """The On-Call Secondary now (the next engineer in the roster)."""
+    return on_call_now.secondary

@@ -1,3 +1,3 @@
 """Admin registrations, one module per concern."""
 
-from governance.admin import ops, policy  # noqa: F401
+from governance.admin import duties, killswitch, ops, policy, rollout  # noqa: F401

@@ -1,3 +1,30 @@
+from governance.models.approvals import (
+    ApprovalDecision,
+    ApprovalEscalation,
+    ApprovalRequest,
+    ApprovalRequestGroupObjectPermission,
+    ApprovalRequestUserObjectPermission,
+    ApprovalRequirement,
+)
+from governance.models.duties import (
+    Cadence,
+    DutyCheckIn,
+    DutyComment,
+    DutyInstance,
+    DutyNotice,
+    DutySchedule,
+    GoNoGoDecision,
+    Health,
+    Launch,
+    LaunchChecklistItem,
+    LaunchConsultation,
+)
+from governance.models.killswitch import (
+    KillSwitchActivation,
+    KillSwitchLogEntry,
+    KillSwitchState,
+    ResumeCheck,
+)
 from governance.models.ops import ApiToken, SweepHeartbeat
 from governance.models.outbox import Notification
 from governance.models.policy import (
@@ -37,8 +64,49 @@ from governance.models.policy import (
     Timing,
     Wording,
 )
+from governance.models.rollout import (
+    PhaseAdvance,
+    PhaseTransition,
+    RollbackSignOff,
+    RollbackSignOffReason,
+    Rollout,
+)
+from governance.models.workspaces import (
+    Workspace,
+    WorkspaceGroupObjectPermission,
+    WorkspaceUserObjectPermission,
+)
 
 __all__ = [
+    "Cadence",
+    "DutyCheckIn",
+    "DutyComment",
+    "DutyInstance",
+    "DutyNotice",
+    "DutySchedule",
+    "GoNoGoDecision",
+    "Health",
+    "Launch",
+    "LaunchChecklistItem",
+    "LaunchConsultation",
+    "ApprovalDecision",
+    "ApprovalEscalation",
+    "ApprovalRequest",
+    "ApprovalRequestGroupObjectPermission",
+    "ApprovalRequestUserObjectPermission",
+    "ApprovalRequirement",
+    "KillSwitchActivation",
+    "KillSwitchLogEntry",
+    "KillSwitchState",
+    "ResumeCheck",
+    "PhaseAdvance",
+    "PhaseTransition",
+    "RollbackSignOff",
+    "RollbackSignOffReason",
+    "Rollout",
+    "Workspace",
+    "WorkspaceGroupObjectPermission",
+    "WorkspaceUserObjectPermission",
     "ActivationLogField",
     "ApiToken",
     "Channel",

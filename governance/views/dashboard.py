@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from governance.sweeps import late_sweeps
+from rotations.views import oncall_card_context
 
 
 @login_required
@@ -10,5 +11,7 @@ def dashboard(request):
     """My dashboard: each app adds its cards as the features land."""
     now = timezone.now()
     return render(
-        request, "governance/dashboard.html", {"now": now, "late_sweeps": late_sweeps(now=now)}
+        request,
+        "governance/dashboard.html",
+        {"now": now, "late_sweeps": late_sweeps(now=now), **oncall_card_context(now=now)},
     )

@@ -333,3 +333,26 @@ def test_time_machine_one_hour_rule_runs_from_the_tick(people, workspace):
         assert run_sweep("killswitch.long_pauses").startswith("1 ")
         assert run_sweep("killswitch.long_pauses").startswith("0 ")
     assert ResumeVerification.objects.exists()
+
+
+def test_api_refuses_a_revoked_token_and_an_inactive_user(people, workspace, client, token):
+    url = reverse("api_kill_switch") + "?workspace=acme"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get(url, **auth).status_code == 200
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}x").status_code == 401
+
+    ApiToken.objects.update(revoked_at=timezone.now())
+    assert client.get(url, **auth).status_code == 401
+
+    ApiToken.objects.update(revoked_at=None)
+    people["outsider"].is_active = False
+    people["outsider"].save()
+    assert client.get(url, **auth).status_code == 401
+
+
+def test_api_answers_404_for_an_unknown_workspace(people, client, token):
+    response = client.get(
+        reverse("api_kill_switch") + "?workspace=nowhere", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 404
+    assert response.json() == {"error": "No workspace 'nowhere'."}

@@ -176,9 +176,13 @@ def chase_due_duties(*, now: datetime.datetime) -> tuple[int, int]:
             if _fire(f"duty:{pk}:reminder", DutyNotice.Kind.REMINDER, instance=instance, now=now):
                 _remind(instance, now=now)
                 reminded += 1
-                if now < instance.escalate_at:
-                    _set_next_check(instance, instance.escalate_at, reason="Responsible reminded")
-                    continue
+                # A reminder sent late (beat stopped, or a first run catching up) still leaves
+                # the Responsible the schedule's usual time to answer before A is informed.
+                respond_by = instance.escalate_at
+                if now >= respond_by:
+                    respond_by = now + (instance.escalate_at - instance.deadline_at)
+                _set_next_check(instance, respond_by, reason="Responsible reminded")
+                continue
             if now >= instance.escalate_at:
                 if _fire(
                     f"duty:{pk}:escalation", DutyNotice.Kind.ESCALATION, instance=instance, now=now

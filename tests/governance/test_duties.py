@@ -83,6 +83,24 @@ def test_a_missed_hourly_check_in_reminds_the_on_call_once_then_informs_the_owne
     assert instance.next_check_at is None
 
 
+def test_a_late_first_chase_reminds_and_gives_the_usual_time_before_informing_the_owner(
+    owner, rotation, on_call_at_fixture
+):
+    """Beat stopped for two hours: the catch-up reminds, and the Owner hears only if the
+    Responsible then lets the usual 15 minutes pass too."""
+    _only_hourly()
+    slot = _next_handoff(rotation) + datetime.timedelta(hours=3)
+    on_call = on_call_at_fixture(slot).primary
+    with time_machine.travel(slot + datetime.timedelta(minutes=1), tick=False):
+        run_sweep("duties.generate")
+    late = slot + datetime.timedelta(hours=2)
+    for minutes, reminders, missed in [(0, 1, 0), (14, 1, 0), (15, 1, 1)]:
+        with time_machine.travel(late + datetime.timedelta(minutes=minutes), tick=False):
+            run_sweep("duties.chase")
+        assert [m.recipient for m in _mails("duty-reminder")] == [on_call] * reminders, minutes
+        assert [m.recipient for m in _mails("duty-missed")] == [owner] * missed, minutes
+
+
 def test_a_check_in_before_the_deadline_sends_no_reminder(owner, rotation, on_call_at_fixture):
     _only_hourly()
     slot = _next_handoff(rotation) + datetime.timedelta(hours=5)

@@ -6,21 +6,28 @@ page can link each figure to them. Incidents belong to the period they were open
 
 Rules read from the policy rows: the tier response time (D9 §3.1 Primary, 15 min), the update
 cadence (D9 §7.1 "Incident update", every 30 min). Night is 22:00–07:00 in the portal's zone.
+A handoff checklist is complete on time when every item was ticked by one hour after the handoff
+instant — the rule after which `rotations.reminders` chases it (D9 §3.3).
 """
 
+import csv
 import datetime
+import io
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from governance.duties import local_zone
 from governance.models import (
     ApprovalDecision,
+    ApprovalRequest,
     ApprovalRequirement,
     CommunicationRule,
     DutyInstance,
+    HandoffChecklistItem,
     Notification,
     OnCallTier,
     RoleAssignment,
@@ -82,6 +89,7 @@ class Report:
     p1_reviews_on_time: Ratio
     approvals_in_time: Ratio
     long_pauses_approved: Ratio
+    handoffs_on_time: Ratio
     duties_done: Ratio
     duty_counts: dict
     people: list
@@ -188,6 +196,7 @@ def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
 
     approvals = _approvals(start=start, end=end, horizon=horizon)
     pauses = _long_pauses(start=start, end=end)
+    handoffs = _handoffs(start=start, end=end, horizon=horizon)
     duties, duty_counts = _duties(start=start, end=end)
     people = _people(start=start, end=end, incident_ids=ids, responders=Responder)
     return Report(
@@ -200,6 +209,7 @@ def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
         p1_reviews_on_time=reviews,
         approvals_in_time=approvals,
         long_pauses_approved=pauses,
+        handoffs_on_time=handoffs,
         duties_done=duties,
         duty_counts=duty_counts,
         people=people,
@@ -209,46 +219,76 @@ def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
 
 
 def _approvals(*, start, end, horizon) -> Ratio:
-    """Approvals with a policy deadline in the period, given by their deadline."""
+    """D9 §5.1 deadlines ("Owner within 15 min"): each required role with a deadline in the
+    period, decided (approved or vetoed) by then. A role not yet decided whose deadline is still
+    ahead is not counted yet."""
     requirements = list(
-        ApprovalRequirement.objects.filter(due_at__gte=start, due_at__lt=min(end, horizon))
-        .exclude(request__status="cancelled")
-        .order_by("due_at")
+        ApprovalRequirement.objects.filter(due_at__gte=start, due_at__lt=end)
+        .exclude(request__status=ApprovalRequest.Status.CANCELLED)
+        .order_by("due_at", "id")
     )
     first = {}
     for request_id, role_id, at in (
         ApprovalDecision.objects.filter(
-            request_id__in={r.request_id for r in requirements}, verdict="approve"
+            request_id__in={r.request_id for r in requirements},
+            verdict__in=[ApprovalDecision.Verdict.APPROVE, ApprovalDecision.Verdict.VETO],
         )
-        .order_by("decided_at")
+        .order_by("decided_at", "id")
         .values_list("request_id", "role_id", "decided_at")
     ):
         first.setdefault((request_id, role_id), at)
     ratio = Ratio()
     for requirement in requirements:
         decided = first.get((requirement.request_id, requirement.role_id))
+        if decided is None and requirement.due_at >= horizon:
+            continue
         ratio.add(decided is not None and decided <= requirement.due_at, requirement.request_id)
     return ratio
 
 
 def _long_pauses(*, start, end) -> Ratio:
-    """D9 §2.2 Pause (> 1 hour): pauses that passed one hour, with the Owner's approval."""
-    from governance.models import ApprovalRequest, KillSwitchActivation
+    """D9 §2.2 Pause (> 1 hour), A = Owner: each pause that passed one hour in the period, and
+    whether its "longer than one hour" request was approved by the Ingestion Owner (the
+    activation's own approval does not count: it approved a pause, not its length)."""
+    from governance.models import KillSwitchActivation
 
     pauses = list(
-        KillSwitchActivation.objects.filter(long_pause_at__gte=start, long_pause_at__lt=end)
+        KillSwitchActivation.objects.filter(
+            long_pause_at__gte=start, long_pause_at__lt=end
+        ).order_by("long_pause_at", "id")
     )
     approved = set(
         ApprovalRequest.objects.filter(
-            object_id__in=[p.pk for p in pauses],
-            kind__startswith="killswitch.",
+            pk__in=[p.long_pause_approval_id for p in pauses if p.long_pause_approval_id],
             status=ApprovalRequest.Status.APPROVED,
-            requirements__role__key="ingestion_owner",
-        ).values_list("object_id", flat=True)
+            decisions__verdict=ApprovalDecision.Verdict.APPROVE,
+            decisions__role__key="ingestion_owner",
+        ).values_list("pk", flat=True)
     )
     ratio = Ratio()
     for pause in pauses:
-        ratio.add(pause.pk in approved, pause.pk)
+        ratio.add(pause.long_pause_approval_id in approved, pause.pk)
+    return ratio
+
+
+def _handoffs(*, start, end, horizon) -> Ratio:
+    """D9 §3.3: handoffs of the period whose whole checklist was ticked within one hour after
+    the handoff instant (`rotations.reminders.HOUR`, after which the reminder chases it).
+    Handoffs whose hour has not passed yet are not counted."""
+    from rotations.models import Handoff
+    from rotations.reminders import HOUR
+
+    items = HandoffChecklistItem.objects.count()
+    ratio = Ratio()
+    for pk, ticked in (
+        Handoff.objects.filter(at__gte=start, at__lt=end, at__lte=horizon - HOUR)
+        .annotate(
+            ticked=Count("checks", filter=Q(checks__checked_at__lte=F("at") + HOUR)),
+        )
+        .order_by("at", "id")
+        .values_list("pk", "ticked")
+    ):
+        ratio.add(ticked >= items, pk)
     return ratio
 
 
@@ -328,6 +368,7 @@ def report_rows(report: Report) -> list[list]:
         ("P1 post-incident reviews on time", report.p1_reviews_on_time),
         ("Approvals within deadline", report.approvals_in_time),
         ("Pauses over 1 h with Owner approval", report.long_pauses_approved),
+        ("Handoff checklists completed on time", report.handoffs_on_time),
         ("Duty instances done on time", report.duties_done),
     ]:
         rows.append([label, ratio.good, ratio.total, " ".join(map(str, ratio.bad_ids))])
@@ -382,22 +423,30 @@ def roles_at(at: datetime.datetime) -> list[tuple[str, str]]:
 
 
 def _csv(rows) -> str:
-    import csv
-    import io
-
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue()
 
 
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+        for name, text in files.items():
+            pack.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _iso(at) -> str:
+    return at.isoformat() if at else ""
+
+
+def _name(user) -> str:
+    return user.username if user else ""
+
+
 def incident_evidence(incident) -> bytes:
     """The evidence pack of one incident: a zip of README.md and CSVs — the timeline, who held
     which role at each moment of it, every decision with its policy version, the mails sent."""
-    import io
-    import zipfile
-
-    from governance.models import ApprovalRequest
-
     events = list(incident.events.select_related("actor").order_by("at", "id"))
     timeline = [["at", "kind", "actor", "text"]] + [
         [e.at.isoformat(), e.kind, e.actor.username if e.actor else "", e.text] for e in events
@@ -439,11 +488,144 @@ def incident_evidence(incident) -> bytes:
         "Files: timeline.csv (every event), roles.csv (who held which role at each event), "
         "decisions.csv (approval decisions with the policy version), mails.csv (mail sent).\n"
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-        pack.writestr("README.md", readme)
-        pack.writestr("timeline.csv", _csv(timeline))
-        pack.writestr("roles.csv", _csv(roles))
-        pack.writestr("decisions.csv", _csv(decisions))
-        pack.writestr("mails.csv", _csv(mails))
-    return buffer.getvalue()
+    return _zip(
+        {
+            "README.md": readme,
+            "timeline.csv": _csv(timeline),
+            "roles.csv": _csv(roles),
+            "decisions.csv": _csv(decisions),
+            "mails.csv": _csv(mails),
+        }
+    )
+
+
+def month_evidence(*, year: int, month: int) -> bytes:
+    """The evidence pack of one month: a zip of README.md (the figures) and CSVs — the timeline
+    of the month's incidents, who held which role when (role assignments, rotation weeks and
+    overrides in force during the month), every approval decision of the month with the policy
+    version it was made under, and the mails sent. A fixed number of queries."""
+    from incidents.models import IncidentEvent
+    from rotations.models import Override, RotationWeek
+
+    start, end = month_bounds(year, month)
+    report = build_report(start=start, end=end)
+    label = f"{year}-{month:02d}"
+
+    incidents = [["id", "severity", "title", "opened_at", "acknowledged_at", "resolved_at"]]
+    for figures in report.severities:
+        incidents += [
+            [i.pk, figures.severity, i.title]
+            + [_iso(i.opened_at), _iso(i.acknowledged_at), _iso(i.resolved_at)]
+            for i in figures.incidents
+        ]
+    incidents[1:] = sorted(incidents[1:], key=lambda row: (row[3], row[0]))
+    timeline = [["at", "incident", "kind", "actor", "text"]] + [
+        [_iso(e.at), e.incident_id, e.kind, _name(e.actor), e.text]
+        for e in IncidentEvent.objects.filter(
+            incident__opened_at__gte=start, incident__opened_at__lt=end
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    ]
+
+    first_day, last_day = start.date(), (end - datetime.timedelta(days=1)).date()
+    roles = [["kind", "role", "person", "backup", "from", "to", "rotation"]]
+    for a in (
+        RoleAssignment.objects.filter(valid_from__lte=last_day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first_day))
+        .select_related("role", "primary", "backup")
+        .order_by("role__position", "valid_from", "id")
+    ):
+        roles.append(
+            [
+                "assignment",
+                a.role.name,
+                _name(a.primary),
+                _name(a.backup),
+                a.valid_from.isoformat(),
+                a.valid_to.isoformat() if a.valid_to else "",
+                "",
+            ]
+        )
+    for week in (
+        RotationWeek.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("rotation", "primary", "secondary")
+        .order_by("rotation__slug", "starts_at")
+    ):
+        for tier, user in (("Primary", week.primary), ("Secondary", week.secondary)):
+            roles.append(
+                [
+                    "rotation week",
+                    f"On-Call {tier}",
+                    _name(user),
+                    "",
+                    _iso(week.starts_at),
+                    _iso(week.ends_at),
+                    week.rotation.slug,
+                ]
+            )
+    for override in (
+        Override.objects.filter(cancelled_at__isnull=True, starts_at__lt=end, ends_at__gt=start)
+        .select_related("rotation", "user", "replaces")
+        .order_by("rotation__slug", "starts_at", "id")
+    ):
+        roles.append(
+            [
+                "override",
+                f"On-Call {override.get_tier_display()}",
+                _name(override.user),
+                f"replaces {_name(override.replaces)}" if override.replaces_id else "",
+                _iso(override.starts_at),
+                _iso(override.ends_at),
+                override.rotation.slug,
+            ]
+        )
+
+    decisions = [
+        ["decided_at", "request", "kind", "title", "role", "person", "verdict", "statement"]
+        + ["policy"]
+    ]
+    for d in (
+        ApprovalDecision.objects.filter(decided_at__gte=start, decided_at__lt=end)
+        .select_related("request", "role", "person", "policy_version")
+        .order_by("decided_at", "id")
+    ):
+        decisions.append(
+            [_iso(d.decided_at), d.request_id, d.request.kind, d.request.title, d.role.name]
+            + [d.person.username, d.verdict, d.statement, str(d.policy_version or "")]
+        )
+    mails = [["created_at", "sent_at", "to", "template", "subject", "status"]] + [
+        [_iso(n.created_at), _iso(n.sent_at), n.address, n.template, n.subject, n.status]
+        for n in Notification.objects.filter(created_at__gte=start, created_at__lt=end).order_by(
+            "created_at", "id"
+        )
+    ]
+    figures = "\n".join(
+        f"- {row[0]}: {row[1]}" + (f" / {row[2]}" if row[2] != "" else "")
+        for row in report_rows(report)[1:]
+    )
+    readme = (
+        f"# Evidence pack: {label}\n\n"
+        f"Period: {start.isoformat()} to {end.isoformat()} (end excluded).\n\n"
+        f"## Figures\n\n{figures}\n\n"
+        "## Files\n\n"
+        f"- report.csv: the compliance figures and the records behind them\n"
+        f"- incidents.csv: the {len(incidents) - 1} incident(s) opened in the month\n"
+        f"- timeline.csv: every event of those incidents ({len(timeline) - 1})\n"
+        "- roles.csv: who held which role — role assignments, rotation weeks and overrides "
+        "in force during the month\n"
+        f"- decisions.csv: every approval decision of the month with its policy version "
+        f"({len(decisions) - 1})\n"
+        f"- mails.csv: every mail queued in the month ({len(mails) - 1})\n"
+    )
+    return _zip(
+        {
+            "README.md": readme,
+            "report.csv": _csv(report_rows(report)),
+            "incidents.csv": _csv(incidents),
+            "timeline.csv": _csv(timeline),
+            "roles.csv": _csv(roles),
+            "decisions.csv": _csv(decisions),
+            "mails.csv": _csv(mails),
+        }
+    )

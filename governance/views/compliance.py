@@ -9,7 +9,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -48,6 +48,7 @@ def _bars(report: compliance.Report) -> list[dict]:
         ("P1 reviews on time", report.p1_reviews_on_time),
         ("Approvals in deadline", report.approvals_in_time),
         ("Long pauses approved", report.long_pauses_approved),
+        ("Handoffs on time", report.handoffs_on_time),
         ("Duties done on time", report.duties_done),
     ]:
         percent = ratio.percent
@@ -77,6 +78,8 @@ def report(request):
         {
             "report": result,
             "month": f"{year}-{month:02d}",
+            "year_number": year,
+            "month_number": month,
             "bars": bars,
             "chart_height": 24 * len(bars),
             "incidents": [i for s in result.severities for i in s.incidents],
@@ -95,7 +98,20 @@ def incident_pack(request, pk: int):
     return response
 
 
+@login_required
+def month_pack(request, year: int, month: int):
+    _require_reader(request.user)
+    if not 1 <= month <= 12:
+        raise Http404("No such month.")
+    response = HttpResponse(
+        compliance.month_evidence(year=year, month=month), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="evidence-{year}-{month:02d}.zip"'
+    return response
+
+
 urlpatterns = [
     path("", report, name="report"),
     path("evidence/incident/<int:pk>.zip", incident_pack, name="incident_pack"),
+    path("evidence/month/<int:year>-<int:month>.zip", month_pack, name="month_pack"),
 ]

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
@@ -328,3 +329,23 @@ def escalate_overdue(*, now: datetime) -> int:
                 )
             fired += 1
     return fired
+
+
+def approval_url(request: ApprovalRequest) -> str:
+    """The page where `request` is decided (mails, pending-approval lists).
+
+    Kill-switch requests are decided on their activation's page, rollout, GA, rollback and
+    policy-version requests on the sign-off page, a client communication on its incident's page,
+    a launch item on its launch's checklist. An unknown kind falls back to the dashboard.
+    """
+    kind = request.kind
+    if kind.startswith("killswitch."):
+        return reverse("killswitch:detail", args=[request.object_id])
+    if kind.startswith("rollout.") or kind == "policy.publish":
+        return reverse("rollout:signoff", args=[request.pk])
+    if kind == "incident.client_comm":
+        return reverse("incidents:detail", args=[request.target.incident_id])
+    if kind == "launch.item":
+        item = request.target
+        return reverse("launch:detail", args=[item.launch_id]) + f"#item-{item.activity.key}"
+    return reverse("dashboard")

@@ -1,7 +1,8 @@
 """Consistency rules of the D9 policy rows (`manage.py validate_policy`, system checks, admin).
 
 Errors make the policy unusable for the authority engine and are refused when saved in the
-admin; warnings are blanks a person still has to fill (D9 prints them as "_____").
+admin; warnings are blanks a person still has to fill (D9 prints them as "_____"); notes say
+where D9's own tables overlap and which row the authority engine applies (nothing to fill).
 Each rule is a small function on plain values, so the admin forms can run it on an edit before
 it is saved, and `find_problems()` runs them all on the stored rows.
 """
@@ -302,6 +303,16 @@ def find_problems(*, now=None) -> list[Finding]:
         *_readiness_findings(now),
     ]
     return sorted(findings, key=lambda finding: finding.level != ERROR)
+
+
+def summary(findings: Iterable[Finding]) -> str:
+    """The summary line of `validate_policy`: "N error(s), N warning(s), N note(s)". Each level
+    is counted on its own: a note is no warning (nothing is missing; D9 says a thing twice)."""
+    levels = [finding.level for finding in findings]
+    return (
+        f"{levels.count(ERROR)} error(s), {levels.count(WARNING)} warning(s), "
+        f"{levels.count(NOTE)} note(s)."
+    )
 
 
 @checks.register(checks.Tags.database)

@@ -63,9 +63,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
         "resolved_at",
     )
     list_filter = ("status", "severity", "client_facing")
-    search_fields = ("title", "=dedupe_key", "=workspace")
-    list_select_related = ("severity",)
-    autocomplete_fields = USER_FIELDS
+    search_fields = ("title", "=dedupe_key", "=workspace__slug")
+    list_select_related = ("severity", "workspace")
+    autocomplete_fields = (*USER_FIELDS, "workspace")
     date_hierarchy = None
     # 100 000 incidents: no full count, newest first through the opened_at index.
     show_full_result_count = False

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 
 from governance.auth import user_from_bearer
-from governance.models import Severity
+from governance.models import Severity, Workspace
 from incidents import services
 
 MAX_BODY_BYTES = 64 * 1024
@@ -60,9 +60,7 @@ def parse_alert(raw: bytes) -> dict:
     severity = Severity.objects.filter(key=severity_key.strip().upper()).first()
     if severity is None:
         raise BadInput("severity", f"Unknown severity {severity_key!r}; use one of {_keys()}.")
-    workspace = (data.get("workspace") or "").strip()
-    if workspace and slugify(workspace) != workspace:
-        raise BadInput("workspace", "workspace must be a workspace slug (e.g. acme-corp).")
+    workspace = _workspace((data.get("workspace") or "").strip())
     client_facing = data.get("client_facing", False)
     if not isinstance(client_facing, bool):
         raise BadInput("client_facing", "client_facing must be true or false.")
@@ -74,6 +72,18 @@ def parse_alert(raw: bytes) -> dict:
         "dedupe_key": (data.get("dedupe_key") or "").strip(),
         "client_facing": client_facing,
     }
+
+
+def _workspace(slug: str) -> Workspace | None:
+    """The workspace an alert names by slug; empty: global."""
+    if not slug:
+        return None
+    if slugify(slug) != slug:
+        raise BadInput("workspace", "workspace must be a workspace slug (e.g. acme-corp).")
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise BadInput("workspace", f"Unknown workspace {slug!r}; leave it out for global.")
+    return workspace
 
 
 def _keys() -> str:

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from governance.models import Severity
+from governance.models import Severity, Workspace
 from incidents import services
 from incidents.models import Incident
 
@@ -13,6 +13,13 @@ DEMO = [
     ("demo-error-rate", "P2", "Error rate 24% on acme", "Uploads failing for acme", "acme"),
     ("demo-stuck", "P3", "Single upload stuck", "One upload stuck for globex", "globex"),
 ]
+
+
+def _demo_workspace(slug: str) -> Workspace | None:
+    if not slug:
+        return None
+    workspace, _ = Workspace.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
+    return workspace
 
 
 @transaction.atomic
@@ -34,7 +41,7 @@ def seed(*, stdout) -> None:
             title=title,
             severity=Severity.objects.get(key=severity),
             impact=impact,
-            workspace=workspace,
+            workspace=_demo_workspace(workspace),
             dedupe_key=key,
             client_facing=severity == "P2",
         )

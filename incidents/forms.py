@@ -2,7 +2,7 @@
 
 from django import forms
 
-from governance.models import Severity
+from governance.models import Severity, Workspace
 from incidents.models import Incident
 
 
@@ -12,8 +12,12 @@ class DeclareForm(forms.Form):
         queryset=Severity.objects.order_by("position"), to_field_name="key", empty_label=None
     )
     impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Brief.")
-    workspace = forms.SlugField(
-        max_length=60, required=False, help_text="Affected workspace; empty for global."
+    workspace = forms.ModelChoiceField(
+        queryset=Workspace.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Global (every workspace)",
+        help_text="The affected workspace.",
     )
     client_facing = forms.BooleanField(required=False)
     review_required = forms.BooleanField(

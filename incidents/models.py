@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from governance.models import Role, Severity
+from governance.models import Role, Severity, Workspace
 
 
 class Incident(models.Model):
@@ -26,8 +26,13 @@ class Incident(models.Model):
     title = models.CharField(max_length=200)
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="incidents")
     impact = models.TextField(blank=True, help_text="D9 §7.3 Impact: brief description.")
-    workspace = models.SlugField(
-        max_length=60, blank=True, help_text="The affected workspace's slug; empty: global."
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        help_text="The affected workspace; empty: global.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVESTIGATING)
     dedupe_key = models.CharField(
@@ -104,7 +109,7 @@ class Incident(models.Model):
 
     @property
     def scope(self) -> str:
-        return f"workspace {self.workspace}" if self.workspace else "global"
+        return f"workspace {self.workspace.slug}" if self.workspace_id else "global"
 
 
 class IncidentStep(models.Model):

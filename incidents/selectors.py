@@ -23,7 +23,7 @@ def incident_list(*, status: str = "", severity: str = "", q: str = "") -> Query
         condition = (
             Q(title__icontains=term)
             | Q(impact__icontains=term)
-            | Q(workspace__iexact=term)
+            | Q(workspace__slug__iexact=term)
             | Q(dedupe_key=term)
         )
         if term.lstrip("#").isdigit():

@@ -15,7 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from governance import approvals, authority
-from governance.models import ApprovalDecision, ApprovalRequest, MessageTemplate, Severity
+from governance.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    MessageTemplate,
+    Severity,
+    Workspace,
+)
 from governance.notifications import notify
 from incidents import escalation
 from incidents.models import (
@@ -112,7 +118,7 @@ def open_incident(
     title: str,
     severity: Severity,
     impact: str = "",
-    workspace: str = "",
+    workspace: Workspace | None = None,
     dedupe_key: str = "",
     client_facing: bool = False,
     review_required: bool = False,
@@ -171,7 +177,7 @@ def _create(*, actor, now, severity, **fields) -> Incident:
         **fields,
     )
     _save(incident, actor=actor, reason="Incident opened")
-    scope = f"workspace {incident.workspace}" if incident.workspace else "global"
+    scope = incident.scope
     _event(
         incident,
         IncidentEvent.Kind.OPENED,

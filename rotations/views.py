@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance.auth import api_user
+from governance.killswitch import active_pauses
 from governance.models import HandoffChecklistItem, OnCallExpectation
+from incidents.selectors import open_incidents
 from rotations import calendars, selectors, services
 from rotations.forms import HandoffNotesForm, ReadinessForm, SwapRequestForm
 from rotations.models import (
@@ -28,6 +30,7 @@ from rotations.models import (
 )
 
 CALENDAR_WEEKS = 8
+HANDOFF_INCIDENTS = 50
 
 
 def get_swap_for_user(user, pk: int) -> SwapRequest:
@@ -313,27 +316,11 @@ def handoff_detail(request, pk):
             "sides": sides,
             "notes_form": notes_form,
             "can_write_notes": mine["outgoing"] or mine["incoming"],
-            "related": related_operations(),
+            # D9 §3.3 "Check current system status": what the incoming pair takes over.
+            "open_incidents": open_incidents(limit=HANDOFF_INCIDENTS),
+            "active_pauses": active_pauses(),
         },
     )
-
-
-def related_operations() -> list[tuple[str, list]]:
-    """Open incidents and active kill-switch pauses, once those apps provide them (D9 §3.3
-    "Check current system status"). Each app exposes `selectors.open_for_handoff()`."""
-    from importlib import import_module
-
-    sections = []
-    for module, title in (
-        ("incidents.selectors", "Open incidents"),
-        ("governance.kill_switch", "Active kill-switch pauses"),
-    ):
-        try:
-            reader = import_module(module).open_for_handoff
-        except (ImportError, AttributeError):
-            continue
-        sections.append((title, list(reader())))
-    return sections
 
 
 @login_required

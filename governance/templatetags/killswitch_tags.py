@@ -1,4 +1,4 @@
-"""Dashboard cards of the kill switch: its state and my pending approvals."""
+"""Dashboard cards of the kill switch: its state and my pending approvals; `approval_url`."""
 
 from django import template
 from django.utils import timezone
@@ -21,3 +21,9 @@ def kill_switch_cards(context):
         "pending": approvals.pending_for(user, at=now),
         "overdue": approvals.overdue_requirements(now=now)[:20],
     }
+
+
+@register.filter
+def approval_url(request) -> str:
+    """`{{ request|approval_url }}`: the page where this approval request is decided."""
+    return approvals.approval_url(request)

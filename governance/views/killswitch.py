@@ -238,11 +238,10 @@ def detail(request, pk: int):
 
 @login_required
 def approval(request, pk: int):
-    """Any approval request: redirect to the page of what it approves."""
+    """Any approval request: redirect to the page where it is decided (older links and lists
+    point here)."""
     approval_request = get_object_or_404(ApprovalRequest, pk=pk)
-    if approval_request.kind.startswith("killswitch."):
-        return redirect("killswitch:detail", approval_request.object_id)
-    return redirect("dashboard")
+    return redirect(approvals.approval_url(approval_request))
 
 
 @login_required

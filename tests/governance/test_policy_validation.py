@@ -2,6 +2,7 @@
 
 import pytest
 
+from governance.authority import overlaps
 from governance.models import (
     EscalationContact,
     EscalationStep,
@@ -11,7 +12,7 @@ from governance.models import (
     RaciEntry,
     Role,
 )
-from governance.policy_checks import check_policy
+from governance.policy_checks import check_policy, find_problems, summary
 from tests.governance.policy_helpers import command
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,31 @@ def test_seeded_policy_has_no_errors_but_warns_about_blanks():
     assert "WARNING: Ingestion Owner has no primary assigned (D9 §1.3)." in output
     assert "WARNING: The primary contact of SRE Lead is blank (D9 §4.4)." in output
     assert "/admin/governance/escalationcontact/" in output
+
+
+def test_the_summary_counts_overlap_notes_apart_from_warnings():
+    status, output = command("validate_policy")
+    lines = output.splitlines()
+    warnings = sum(line.startswith("WARNING: ") for line in lines)
+    notes = sum(line.startswith("NOTE: ") for line in lines)
+
+    assert status == 0
+    assert notes and warnings  # seeded D9: §2.2/§5.3/§8 overlap, blanks still to fill
+    assert len(overlaps()) == notes
+    assert f"0 error(s), {warnings} warning(s), {notes} note(s)." in output
+
+
+def test_an_error_summary_also_counts_warnings_and_notes_apart():
+    set_letter("Day-0 checklist", "on_call", "A")
+    findings = find_problems()
+
+    status, output = command("validate_policy")
+
+    assert status == 1
+    assert summary(findings) in output
+    errors = sum(f.level == "error" for f in findings)
+    assert errors and summary(findings).startswith(f"{errors} error(s), ")
+    assert f"{sum(f.level == 'note' for f in findings)} note(s)." in output
 
 
 def test_after_seed_demo_the_blanks_are_filled_and_the_policy_validates():

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from governance.models import Severity
+from governance.models import Severity, Workspace
 
 # A Wednesday 10:00 UTC: hours of time travel never cross the Monday 09:00 handoff.
 START = datetime.datetime(2030, 1, 16, 10, 0, tzinfo=datetime.UTC)
@@ -30,6 +30,12 @@ def crew(rotation, primary, secondary, owner, sre_lead, pm, support):
         "pm": pm,
         "support": support,
     }
+
+
+@pytest.fixture
+def acme(db):
+    """A client workspace incidents can be scoped to."""
+    return Workspace.objects.create(name="Acme", slug="acme")
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def post(client, token):
 ALERT = {"title": "Circuit breaker OPEN", "severity": "P1", "impact": "All uploads failing"}
 
 
-def test_an_alert_opens_an_incident_with_201(crew, post):
+def test_an_alert_opens_an_incident_with_201(crew, post, acme):
     response = post({**ALERT, "workspace": "acme", "dedupe_key": "cb-open"})
 
     assert response.status_code == 201
@@ -38,7 +38,22 @@ def test_an_alert_opens_an_incident_with_201(crew, post):
     incident = Incident.objects.get(pk=body["id"])
     assert body["severity"] == "P1" and body["status"] == "investigating"
     assert body["url"].endswith(f"/incidents/{incident.pk}/")
-    assert incident.workspace == "acme" and incident.on_call_primary == crew["primary"]
+    assert incident.workspace == acme and incident.on_call_primary == crew["primary"]
+    assert incident.scope == "workspace acme"
+
+
+def test_an_alert_without_a_workspace_is_global(crew, post, acme):
+    incident = Incident.objects.get(pk=post(ALERT).json()["id"])
+    assert incident.workspace is None and incident.scope == "global"
+
+
+def test_an_alert_naming_an_unknown_workspace_is_a_400_naming_the_field(crew, post, acme):
+    response = post({**ALERT, "workspace": "globex"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "workspace"
+    assert "Unknown workspace 'globex'" in response.json()["error"]
+    assert not Incident.objects.exists()
 
 
 def test_the_same_alert_twice_is_one_incident_with_200(crew, post):
@@ -75,6 +90,8 @@ def test_alerts_without_a_key_are_never_merged(crew, post):
         ({**ALERT, "impact": ["a"]}, "impact"),
         ({**ALERT, "dedupe_key": 7}, "dedupe_key"),
         ({**ALERT, "workspace": "Not A Slug"}, "workspace"),
+        ({**ALERT, "workspace": "no-such-workspace"}, "workspace"),
+        ({**ALERT, "workspace": 3}, "workspace"),
         ({**ALERT, "client_facing": "yes"}, "client_facing"),
         ([ALERT], "body"),
     ],

@@ -9,9 +9,11 @@ from governance.models import Severity
 from incidents.models import Incident
 
 
-def test_the_list_filters_by_status_and_severity_and_searches(crew, declare, client, outsider):
+def test_the_list_filters_by_status_and_severity_and_searches(
+    crew, declare, client, outsider, acme
+):
     declare("P1", title="Database down")
-    declare("P3", title="One upload stuck", workspace="acme")
+    declare("P3", title="One upload stuck", workspace=acme)
     client.force_login(outsider)
 
     assert b"Database down" in client.get("/incidents/").content
@@ -119,6 +121,40 @@ def test_declaring_an_incident_from_the_page_pages_the_primary(crew, client, out
     assert response.status_code == 302 and response.url == incident.get_absolute_url()
     assert incident.opened_by == outsider
     assert incident.responders.filter(user=crew["primary"]).exists()
+
+
+def test_declaring_for_a_workspace_from_the_page_scopes_the_incident(crew, client, outsider, acme):
+    client.force_login(outsider)
+    page = client.get("/incidents/declare/").content.decode()
+    assert 'value="acme"' in page and "Global (every workspace)" in page
+
+    client.post(
+        "/incidents/declare/",
+        {"title": "Uploads stuck", "severity": "P2", "impact": "Acme only", "workspace": "acme"},
+    )
+    incident = Incident.objects.get()
+    assert incident.workspace == acme
+    assert "workspace acme" in client.get(incident.get_absolute_url()).content.decode()
+
+
+def test_declaring_for_an_unknown_workspace_is_refused_next_to_the_field(
+    crew, client, outsider, acme
+):
+    client.force_login(outsider)
+    response = client.post(
+        "/incidents/declare/",
+        {"title": "Uploads stuck", "severity": "P2", "impact": "Two", "workspace": "globex"},
+    )
+    assert response.status_code == 200
+    assert "workspace" in response.context["form"].errors
+    assert not Incident.objects.exists()
+
+
+def test_the_admin_searches_incidents_by_workspace_slug(crew, declare, admin_client, acme):
+    declare("P3", title="One upload stuck", workspace=acme)
+    declare("P1", title="Database down")
+    page = admin_client.get("/admin/incidents/incident/?q=acme").content.decode()
+    assert "One upload stuck" in page and "Database down" not in page
 
 
 def test_the_dashboard_shows_open_incidents(crew, declare, client, outsider):

@@ -10,6 +10,12 @@ def deliver_notification_task(notification_id: int) -> bool:
     return notifications.deliver_notification(notification_id)
 
 
+@shared_task(name="governance.deliver_notifications", acks_late=True)
+def deliver_notifications_task(notification_ids: list[int]) -> tuple[int, int]:
+    """One batch of `notify_many`; rows left unsent (time limit, outage) are re-queued later."""
+    return notifications.deliver_many(notification_ids)
+
+
 @shared_task(name="governance.run_sweep", acks_late=True)
 def run_sweep_task(name: str) -> str:
     return sweeps.run_sweep(name)

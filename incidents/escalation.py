@@ -15,7 +15,6 @@ at most once per incident whatever the number of steps naming them (outbox dedup
 """
 
 import datetime
-from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.models import CommunicationRule, EscalationStep, OnCallTier, Role, Severity
-from governance.notifications import notify
+from governance.notifications import notify_many
 from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentStep, Responder
 from incidents.workdays import next_working_day_start
 
@@ -194,7 +193,13 @@ def fire_steps(step_ids: list[int], *, now: datetime.datetime, holders=None) -> 
     with transaction.atomic():
         steps = list(
             IncidentStep.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("incident__severity", "role")
+            .select_related(
+                "incident__severity",
+                "incident__workspace",
+                "incident__review__accountable",
+                "incident__review__responsible",
+                "role",
+            )
             .filter(pk__in=step_ids, fired_at__isnull=True, cancelled_at__isnull=True)
             .order_by("due_at", "id")
         )
@@ -208,7 +213,8 @@ def fire_steps(step_ids: list[int], *, now: datetime.datetime, holders=None) -> 
 
 
 class _Firing:
-    """One batch of steps being fired: the rows are written together at the end."""
+    """One batch of steps being fired: the rows, and the mails (one `notify_many`), are written
+    together at the end."""
 
     def __init__(self, *, now: datetime.datetime, holders: HolderCache):
         self.now = now
@@ -217,7 +223,9 @@ class _Firing:
         self.responders: list[Responder] = []
         self.fired: list[int] = []
         self.new_steps: list[IncidentStep] = []
-        self.paged_here: dict[int, set[int]] = defaultdict(set)
+        # (recipient, template, context, dedupe key), as for `notify`.
+        self.mails: list[tuple] = []
+        self._cadence: datetime.timedelta | None = None
 
     def fire(self, step: IncidentStep) -> None:
         incident = step.incident
@@ -234,6 +242,14 @@ class _Firing:
         else:
             self.escalate(step)
 
+    def notify(self, recipient, template: str, context: dict, dedupe_key: str) -> None:
+        self.mails.append((recipient, template, context, dedupe_key))
+
+    def cadence(self) -> datetime.timedelta:
+        if self._cadence is None:
+            self._cadence = update_cadence()
+        return self._cadence
+
     def event(self, step, kind, text) -> None:
         self.events.append(
             IncidentEvent(incident=step.incident, at=self.now, kind=kind, text=text, step=step)
@@ -245,7 +261,7 @@ class _Firing:
         is_page = step.action in PAGE_ACTIONS
         track = "D9 §3.1" if step.kind == IncidentStep.Kind.RESPONSE else "D9 §4.2"
         if not people:
-            notify(
+            self.notify(
                 settings.INCIDENT_DISTRIBUTION_LIST,
                 "incident-escalation",
                 {"incident": incident, "step": step, "is_page": is_page, "nobody": True},
@@ -267,7 +283,7 @@ class _Firing:
                 if is_page
                 else f"incident:{incident.pk}:{step.key}:{person.pk}"
             )
-            notify(
+            self.notify(
                 person,
                 "incident-escalation",
                 {"incident": incident, "step": step, "is_page": is_page},
@@ -291,7 +307,7 @@ class _Firing:
             },
         )
         if primary is not None:
-            notify(
+            self.notify(
                 primary,
                 "incident-escalation",
                 {"incident": incident, "step": step, "is_page": False, "ticket": ticket},
@@ -308,13 +324,13 @@ class _Firing:
         incident = step.incident
         people = self.holders("on_call")
         for person in people:
-            notify(
+            self.notify(
                 person,
                 "incident-reminder",
                 {"incident": incident, "step": step, "what": "update"},
                 f"incident:{incident.pk}:{step.key}:{person.pk}",
             )
-        next_slot = step.due_at + update_cadence()
+        next_slot = step.due_at + self.cadence()
         self.new_steps.append(
             IncidentStep(
                 incident=incident,
@@ -340,7 +356,7 @@ class _Firing:
             return
         people = {p for p in (review.accountable, review.responsible) if p is not None}
         for person in people:
-            notify(
+            self.notify(
                 person,
                 "incident-reminder",
                 {"incident": incident, "step": step, "what": "review", "review": review},
@@ -368,3 +384,4 @@ class _Firing:
         IncidentEvent.objects.bulk_create(self.events)
         Responder.objects.bulk_create(self.responders, ignore_conflicts=True)
         IncidentStep.objects.bulk_create(self.new_steps, ignore_conflicts=True)
+        notify_many(self.mails)

@@ -151,3 +151,107 @@ def test_the_requeue_sweep_recovers_rows_whose_enqueue_was_lost(alice):
     assert notifications.release_stale_claims(now=later + timedelta(minutes=11)) == 1
     row.refresh_from_db()
     assert row.status == Notification.Status.PENDING
+
+
+def test_notify_many_records_each_key_once_within_a_batch(alice, make_user):
+    bob = make_user("bob")
+    ids = notifications.notify_many(
+        [
+            (alice, "test", {"note": "first"}, "batch:alice"),
+            (bob, "test", {"note": "for bob"}, "batch:bob"),
+            (alice, "test", {"note": "second"}, "batch:alice"),
+        ]
+    )
+
+    rows = Notification.objects.order_by("id")
+    assert list(rows.values_list("id", flat=True)) == ids
+    assert [(row.dedupe_key, row.address) for row in rows] == [
+        ("batch:alice", "alice@example.com"),
+        ("batch:bob", "bob@example.com"),
+    ]
+    alices = rows.get(dedupe_key="batch:alice")
+    assert "first" in alices.body_text and "Hello Alice Tester" in alices.body_text
+    assert "<p>first</p>" in alices.body_html
+    assert alices.subject == "Test message from the governance portal"
+    assert "Hello Bob Tester" in rows.get(dedupe_key="batch:bob").body_text
+
+
+def test_notify_many_skips_keys_an_earlier_batch_or_notify_recorded(alice):
+    notifications.notify(alice, "test", {"note": "single"}, "batch:single")
+    first = notifications.notify_many([(alice, "test", {"note": "one"}, "batch:1")])
+
+    again = notifications.notify_many(
+        [
+            (alice, "test", {"note": "one again"}, "batch:1"),
+            (alice, "test", {"note": "single again"}, "batch:single"),
+            (alice, "test", {"note": "two"}, "batch:2"),
+        ]
+    )
+
+    assert len(first) == 1
+    assert again == list(
+        Notification.objects.filter(dedupe_key="batch:2").values_list("id", flat=True)
+    )
+    assert Notification.objects.count() == 3
+    assert "one again" not in Notification.objects.get(dedupe_key="batch:1").body_text
+    assert notifications.notify_many([(alice, "test", {}, "batch:2")]) == []
+    assert notifications.deliver_due() == (3, 0)
+    assert len(mail.outbox) == 3
+
+
+def test_a_rolled_back_batch_leaves_no_mail(alice, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notifications.notify_many([(alice, "test", {}, f"rolled-back:{n}") for n in range(3)])
+        raise RuntimeError("the event failed")
+
+    assert not Notification.objects.exists()
+    assert callbacks == []
+
+
+def test_a_batch_enqueues_delivery_once_after_commit(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        ids = notifications.notify_many([(alice, "test", {}, f"enqueue:{n}") for n in range(120)])
+
+    assert len(ids) == 120
+    assert len(callbacks) == 1
+
+
+def test_a_batch_costs_the_same_few_queries_however_many_mails(
+    alice, make_user, django_assert_num_queries
+):
+    nobody = make_user("nobody", email="")
+    notifications.notify(alice, "test", {}, "cost:0")
+    items = [(alice, "test", {"note": n}, f"cost:{n}") for n in range(60)]
+    items.append((nobody, "test", {}, "cost:nobody"))
+
+    # Read the recorded keys, insert the new rows, read the new ids.
+    with django_assert_num_queries(3):
+        ids = notifications.notify_many(items)
+
+    assert len(ids) == 60
+    failed = Notification.objects.get(dedupe_key="cost:nobody")
+    assert failed.status == Notification.Status.FAILED
+    assert failed.last_error == "Recipient has no address."
+
+
+def test_the_batch_task_sends_each_row_once(alice, make_user):
+    from governance.tasks import deliver_notifications_task
+
+    nobody = make_user("nobody", email="")
+    ids = notifications.notify_many(
+        [(alice, "test", {"note": n}, f"task:{n}") for n in range(3)]
+        + [(nobody, "test", {}, "task:nobody")]
+    )
+
+    # Called in-process as a worker would run it; a replay of the same batch sends nothing.
+    assert deliver_notifications_task(ids) == (3, 1)
+    assert deliver_notifications_task(ids) == (0, 4)
+    assert len(mail.outbox) == 3
+    assert set(Notification.objects.values_list("status", flat=True)) == {
+        Notification.Status.SENT,
+        Notification.Status.FAILED,
+    }

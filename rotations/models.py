@@ -204,7 +204,8 @@ class RotationWeek(models.Model):
 
 
 class SwapRequest(models.Model):
-    """D9 §3.2: an engineer asks a colleague to take one tier of theirs over a time range."""
+    """D9 §3.2: an engineer asks a colleague to take one tier of theirs over a time range and,
+    for a real swap, takes the colleague's shift in the same tier over a return range."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the colleague"
@@ -220,6 +221,10 @@ class SwapRequest(models.Model):
     tier = models.CharField(max_length=10, choices=Tier.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    return_starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="In exchange, the requester takes the colleague's shift."
+    )
+    return_ends_at = models.DateTimeField(null=True, blank=True)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="swaps_requested"
     )
@@ -255,6 +260,23 @@ class SwapRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="swap_request_ends_after_start"
             ),
+            models.CheckConstraint(
+                condition=Q(return_starts_at__isnull=True, return_ends_at__isnull=True)
+                | Q(
+                    return_starts_at__isnull=False,
+                    return_ends_at__isnull=False,
+                    return_ends_at__gt=F("return_starts_at"),
+                ),
+                name="swap_request_return_leg_whole",
+                violation_error_message="A return shift needs a start and a later end.",
+            ),
+            models.CheckConstraint(
+                condition=Q(return_starts_at__isnull=True)
+                | Q(return_ends_at__lte=F("starts_at"))
+                | Q(return_starts_at__gte=F("ends_at")),
+                name="swap_request_return_leg_apart",
+                violation_error_message="The return shift cannot overlap the shift handed over.",
+            ),
         ]
 
     def __str__(self):
@@ -264,6 +286,10 @@ class SwapRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def is_exchange(self) -> bool:
+        return self.return_starts_at is not None
 
 
 class SwapRequestUserObjectPermission(UserObjectPermissionBase):
@@ -292,8 +318,13 @@ class Override(models.Model):
         related_name="+",
         help_text="Who held the tier before (for the calendar).",
     )
-    swap = models.OneToOneField(
-        SwapRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="override"
+    swap = models.ForeignKey(
+        SwapRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="overrides",
+        help_text="The swap this override carries out (an exchange has two, one per person).",
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -307,7 +338,13 @@ class Override(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="override_ends_after_start"
-            )
+            ),
+            # A swap gives the colleague the first leg and the requester the return leg.
+            models.UniqueConstraint(
+                fields=["swap", "user"],
+                condition=Q(swap__isnull=False),
+                name="override_one_leg_per_person_per_swap",
+            ),
         ]
         indexes = [
             # on_call_at(): the live overrides of a rotation overlapping a window.

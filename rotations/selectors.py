@@ -184,6 +184,21 @@ def effective_weeks(rotation: Rotation, *, start: datetime.datetime, count: int)
     return rows
 
 
+def next_week_held(
+    rotation: Rotation, user, tier: str, *, start: datetime.datetime, avoid: tuple, count: int
+):
+    """The first week from `start` (within `count` weeks) that `user` holds in `tier` at its
+    start, overrides applied, outside the range `avoid` = (starts_at, ends_at); or None.
+    The "take the colleague's next week" shortcut of the swap form."""
+    avoid_start, avoid_end = avoid
+    for week, primary, secondary, _overrides in effective_weeks(rotation, start=start, count=count):
+        holder = primary if tier == Tier.PRIMARY else secondary
+        outside = week.ends_at <= avoid_start or week.starts_at >= avoid_end
+        if week.starts_at >= start and outside and holder is not None and holder.pk == user.pk:
+            return week
+    return None
+
+
 def shifts_of(user, *, start: datetime.datetime):
     """`user`'s weeks and overrides from `start` (my shifts)."""
     weeks = (

@@ -361,10 +361,40 @@ def _grant(swap: SwapRequest, user, *perms: str) -> None:
         assign_perm(f"rotations.{perm}", user, swap)
 
 
+def _return_leg_errors(*, starts_at, ends_at, return_starts_at, return_ends_at, now) -> dict:
+    """Plain-words problems with the dates of a return leg (before anyone's shifts are read)."""
+    if return_starts_at is None and return_ends_at is None:
+        return {}
+    if return_starts_at is None or return_ends_at is None:
+        missing = "return_starts_at" if return_starts_at is None else "return_ends_at"
+        return {missing: "Give both the start and the end of the shift you take in exchange."}
+    if return_ends_at <= return_starts_at:
+        return {"return_ends_at": "The end must be after the start."}
+    if return_ends_at <= now:
+        return {"return_ends_at": "That time is already over; pick a range in the future."}
+    if return_starts_at < ends_at and return_ends_at > starts_at:
+        return {
+            "return_starts_at": "The shift you take in exchange cannot overlap the shift "
+            "you hand over; pick another week."
+        }
+    return {}
+
+
 def request_swap(
-    *, actor, rotation: Rotation, tier: str, starts_at, ends_at, colleague, reason: str = ""
+    *,
+    actor,
+    rotation: Rotation,
+    tier: str,
+    starts_at,
+    ends_at,
+    colleague,
+    reason: str = "",
+    return_starts_at=None,
+    return_ends_at=None,
 ) -> SwapRequest:
-    """D9 §3.2: `actor`, holding `tier` at the start of the range, asks `colleague` to take it.
+    """D9 §3.2: `actor`, holding `tier` at the start of the range, asks `colleague` to take it,
+    and optionally takes in exchange the colleague's shift in the same tier over the return
+    range ("you take my week, I take yours"). Both legs take effect together or not at all.
 
     Only the requester and the colleague can see it; the colleague alone can answer.
     """
@@ -376,6 +406,14 @@ def request_swap(
         errors["ends_at"] = "The end must be after the start."
     elif ends_at <= now:
         errors["ends_at"] = "That time is already over; pick a range in the future."
+    else:
+        errors |= _return_leg_errors(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            return_starts_at=return_starts_at,
+            return_ends_at=return_ends_at,
+            now=now,
+        )
     if errors:
         raise ValidationError(errors)
     holder = selectors.on_call_at(starts_at, rotation=rotation).holder(tier)
@@ -391,12 +429,23 @@ def request_swap(
     )
     if problems:
         raise ValidationError({"colleague": problems})
+    if return_starts_at is not None:
+        _check_return_leg(
+            rotation=rotation,
+            tier=tier,
+            requester=actor,
+            colleague=colleague,
+            starts_at=return_starts_at,
+            ends_at=return_ends_at,
+        )
     with transaction.atomic():
         swap = SwapRequest(
             rotation=rotation,
             tier=tier,
             starts_at=starts_at,
             ends_at=ends_at,
+            return_starts_at=return_starts_at,
+            return_ends_at=return_ends_at,
             requester=actor,
             colleague=colleague,
             reason=reason,
@@ -412,6 +461,25 @@ def request_swap(
             dedupe_key=f"rotations:swap:{swap.pk}:requested",
         )
     return swap
+
+
+def _check_return_leg(*, rotation, tier: str, requester, colleague, starts_at, ends_at) -> None:
+    """The return leg is the colleague's own shift, and taking it makes nobody primary and
+    secondary at once (D9 §3.1)."""
+    holder = selectors.on_call_at(starts_at, rotation=rotation).holder(tier)
+    if holder is None or holder.pk != colleague.pk:
+        raise ValidationError(
+            {
+                "return_starts_at": f"{_person(colleague)} is not On-Call {Tier(tier).label} "
+                f"at that time ({_person(holder)} is); in exchange you can only take "
+                "your colleague's own shift."
+            }
+        )
+    problems = _holder_conflicts(
+        rotation=rotation, tier=tier, user=requester, starts_at=starts_at, ends_at=ends_at
+    )
+    if problems:
+        raise ValidationError({"return_starts_at": problems})
 
 
 def _locked(swap: SwapRequest) -> SwapRequest:
@@ -474,6 +542,8 @@ def approve_swap(*, actor, swap: SwapRequest, approve: bool = True) -> SwapReque
 
 
 def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
+    """Both legs of a swap become overrides in the caller's transaction: if the return leg is
+    refused (say the requester became secondary meanwhile), the first leg is rolled back too."""
     create_override(
         actor=actor,
         rotation=swap.rotation,
@@ -484,6 +554,17 @@ def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
         swap=swap,
         replaces=swap.requester,
     )
+    if swap.is_exchange:
+        create_override(
+            actor=actor,
+            rotation=swap.rotation,
+            tier=swap.tier,
+            starts_at=swap.return_starts_at,
+            ends_at=swap.return_ends_at,
+            user=swap.requester,
+            swap=swap,
+            replaces=swap.colleague,
+        )
     swap.status = SwapRequest.Status.APPROVED
     swap.decided_by, swap.decided_at = actor, timezone.now()
     _save(swap, actor=actor, reason="Approved; override in effect")

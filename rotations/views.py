@@ -188,6 +188,8 @@ def swap_new(request, slug):
                 ends_at=data["ends_at"],
                 colleague=data["colleague"],
                 reason=data["reason"],
+                return_starts_at=data.get("return_starts_at"),
+                return_ends_at=data.get("return_ends_at"),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -242,6 +244,8 @@ def swap_detail(request, pk):
             "can": can,
             "local_start": swap.starts_at.astimezone(local),
             "local_end": swap.ends_at.astimezone(local),
+            "local_return_start": swap.return_starts_at and swap.return_starts_at.astimezone(local),
+            "local_return_end": swap.return_ends_at and swap.return_ends_at.astimezone(local),
         },
     )
 

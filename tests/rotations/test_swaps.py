@@ -200,3 +200,221 @@ def test_swap_inbox_lists_only_my_requests(client, swap, outsider):
     assert swap.requester.get_full_name() in client.get(reverse("rotations:swaps")).content.decode()
     client.force_login(outsider)
     assert "No swap requests involve you" in client.get(reverse("rotations:swaps")).content.decode()
+
+
+# --- Exchanges: "you take my week, I take yours" ----------------------------------------------
+
+
+def _later_primary_week(next_week, *, requester_is_secondary: bool):
+    """A week after `next_week` whose primary is off in `next_week`, and whose secondary is
+    (or is not) `next_week`'s primary."""
+    requester = next_week.primary
+    for week in next_week.rotation.weeks.filter(starts_at__gte=next_week.ends_at).order_by(
+        "starts_at"
+    ):
+        off = week.primary_id not in (next_week.primary_id, next_week.secondary_id)
+        if off and (week.secondary_id == requester.pk) == requester_is_secondary:
+            return week
+    raise AssertionError("the rotation fixture has no such week")
+
+
+def _request_exchange(next_week, return_week, **kwargs):
+    return services.request_swap(
+        actor=next_week.primary,
+        rotation=next_week.rotation,
+        tier="primary",
+        starts_at=next_week.starts_at,
+        ends_at=next_week.ends_at,
+        colleague=return_week.primary,
+        return_starts_at=return_week.starts_at,
+        return_ends_at=return_week.ends_at,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def return_week(next_week):
+    return _later_primary_week(next_week, requester_is_secondary=False)
+
+
+@pytest.fixture
+def exchange(next_week, return_week):
+    return _request_exchange(next_week, return_week, reason="Family visit")
+
+
+def test_an_accepted_and_approved_exchange_changes_oncall_and_ical_at_both_weeks(
+    client, exchange, owner, next_week, return_week
+):
+    requester, colleague = exchange.requester, exchange.colleague
+    client.force_login(colleague)
+    page = client.get(reverse("rotations:swap_detail", args=[exchange.pk])).content.decode()
+    assert "In exchange" in page
+    client.post(reverse("rotations:swap_detail", args=[exchange.pk]), {"action": "accept"})
+    assert selectors.on_call_at(return_week.starts_at).primary == colleague
+
+    client.force_login(owner)
+    client.post(reverse("rotations:swap_detail", args=[exchange.pk]), {"action": "approve"})
+    exchange.refresh_from_db()
+    assert exchange.status == SwapRequest.Status.APPROVED
+    assert selectors.on_call_at(next_week.starts_at).primary == colleague
+    assert selectors.on_call_at(return_week.starts_at).primary == requester
+    assert selectors.on_call_at(return_week.ends_at - datetime.timedelta(minutes=1)).primary == (
+        requester
+    )
+    assert {(o.user, o.replaces) for o in exchange.overrides.all()} == {
+        (colleague, requester),
+        (requester, colleague),
+    }
+
+    feed = client.get(reverse("rotations:rotation_ical", args=[next_week.rotation.calendar_token]))
+    events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+
+    def primary_at(start):
+        return next(
+            str(e["summary"])
+            for e in events
+            if e.decoded("dtstart") == start and str(e["summary"]).startswith("Primary")
+        )
+
+    assert colleague.get_full_name() in primary_at(next_week.starts_at)
+    assert requester.get_full_name() in primary_at(return_week.starts_at)
+    assert "(override)" in primary_at(return_week.starts_at)
+
+
+def test_the_mails_and_the_inbox_show_both_legs(client, exchange, return_week):
+    from governance.models import Notification
+
+    mail = Notification.objects.get(recipient=exchange.colleague, template__contains="requested")
+    assert "swap" in mail.subject
+    assert "In exchange" in mail.body_text and "In exchange" in mail.body_html
+    client.force_login(exchange.requester)
+    inbox = client.get(reverse("rotations:swaps")).content.decode()
+    assert return_week.starts_at.strftime("%a %-d %b") in inbox
+
+
+def test_a_return_leg_the_colleague_does_not_hold_is_refused_next_to_the_field(
+    client, next_week, return_week
+):
+    other_week = next_week.rotation.weeks.filter(starts_at__gte=next_week.ends_at).exclude(
+        primary=return_week.primary
+    )[0]
+    client.force_login(next_week.primary)
+    local = next_week.local_start()
+    other = other_week.local_start()
+    response = client.post(
+        reverse("rotations:swap_new", args=[next_week.rotation.slug]),
+        {
+            "tier": "primary",
+            "colleague": return_week.primary.pk,
+            "starts_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (local + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+            "return_starts_at": other.strftime("%Y-%m-%dT%H:%M"),
+            "return_ends_at": (other + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    name = return_week.primary.get_full_name()
+    assert f"{name} is not On-Call Primary at that time" in form.errors["return_starts_at"][0]
+    page = response.content.decode()
+    field = page.index('name="return_starts_at"')
+    assert page.index("is not On-Call Primary at that time", field) < page.index(
+        'name="return_ends_at"'
+    )
+    assert not SwapRequest.objects.exists()
+
+
+def test_a_return_leg_overlapping_the_first_or_half_given_is_refused(next_week, return_week):
+    with pytest.raises(ValidationError, match="cannot overlap"):
+        services.request_swap(
+            actor=next_week.primary,
+            rotation=next_week.rotation,
+            tier="primary",
+            starts_at=next_week.starts_at,
+            ends_at=next_week.ends_at,
+            colleague=return_week.primary,
+            return_starts_at=next_week.starts_at + datetime.timedelta(days=1),
+            return_ends_at=next_week.ends_at + datetime.timedelta(days=1),
+        )
+    with pytest.raises(ValidationError, match="both the start and the end"):
+        services.request_swap(
+            actor=next_week.primary,
+            rotation=next_week.rotation,
+            tier="primary",
+            starts_at=next_week.starts_at,
+            ends_at=next_week.ends_at,
+            colleague=return_week.primary,
+            return_starts_at=return_week.starts_at,
+        )
+
+
+def test_a_return_leg_making_someone_primary_and_secondary_is_refused(next_week):
+    conflicting = _later_primary_week(next_week, requester_is_secondary=True)
+    with pytest.raises(ValidationError, match="primary and secondary at the same time"):
+        _request_exchange(next_week, conflicting)
+    assert not SwapRequest.objects.exists()
+    assert not Override.objects.exists()
+
+
+def test_an_exchange_that_became_a_conflict_is_refused_whole_with_no_override(
+    client, exchange, owner, next_week, return_week
+):
+    services.respond_swap(actor=exchange.colleague, swap=exchange, accept=True)
+    # Meanwhile the requester is made secondary over the week they would take as primary.
+    manual = services.create_override(
+        actor=owner,
+        rotation=next_week.rotation,
+        tier="secondary",
+        starts_at=return_week.starts_at,
+        ends_at=return_week.ends_at,
+        user=exchange.requester,
+        replaces=return_week.secondary,
+    )
+    client.force_login(owner)
+    response = client.post(
+        reverse("rotations:swap_detail", args=[exchange.pk]), {"action": "approve"}, follow=True
+    )
+    assert "primary and secondary at the same time" in response.content.decode()
+    exchange.refresh_from_db()
+    assert exchange.status == SwapRequest.Status.ACCEPTED
+    assert list(Override.objects.all()) == [manual]
+    assert selectors.on_call_at(next_week.starts_at).primary == exchange.requester
+    assert selectors.on_call_at(return_week.starts_at).primary == exchange.colleague
+
+
+def test_a_third_person_cannot_accept_an_exchange(client, exchange, rotation_engineers, owner):
+    third = next(
+        e for e in rotation_engineers if e.pk not in (exchange.requester_id, exchange.colleague_id)
+    )
+    client.force_login(third)
+    url = reverse("rotations:swap_detail", args=[exchange.pk])
+    assert client.post(url, {"action": "accept"}).status_code == 403
+    assert client.post(url, {"action": "approve"}).status_code == 403
+    exchange.refresh_from_db()
+    assert exchange.status == SwapRequest.Status.PENDING
+    assert not Override.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.respond_swap(actor=third, swap=exchange, accept=True)
+
+
+def test_the_form_shortcut_takes_the_colleagues_next_week_in_the_tier(
+    client, next_week, return_week
+):
+    client.force_login(next_week.primary)
+    local = next_week.local_start()
+    response = client.post(
+        reverse("rotations:swap_new", args=[next_week.rotation.slug]),
+        {
+            "tier": "primary",
+            "colleague": return_week.primary.pk,
+            "starts_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (local + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+            "return_week": "next",
+        },
+    )
+    assert response.status_code == 302
+    swap = SwapRequest.objects.get()
+    assert (swap.return_starts_at, swap.return_ends_at) == (
+        return_week.starts_at,
+        return_week.ends_at,
+    )

@@ -6,4 +6,4 @@ class RotationsConfig(AppConfig):
     verbose_name = "Rotations"
 
     def ready(self):
-        from rotations import sweeps  # noqa: F401  (registers the rotation sweeps)
+        from rotations import authority, sweeps  # noqa: F401  (registers rules and sweeps)

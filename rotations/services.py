@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from governance import authority
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.notifications import notify
 from rotations import schedule, selectors
@@ -34,6 +35,15 @@ from rotations.models import (
 # D9 §3.4 "Runbook familiarity: D8 reviewed before first shift" is the expectation whose
 # requirement names D8; nobody without it is put on a week without a reminder.
 RUNBOOK_MARKER = "D8"
+
+
+def require(actor, action: str, *, obj=None, at=None) -> authority.Decision:
+    """Ask the authority engine (rules in `rotations.authority`); a refusal raises
+    PermissionDenied with its reason."""
+    decision = authority.decide(actor, action, obj=obj, at=at)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return decision
 
 
 def _save(obj, *, actor, reason: str) -> None:
@@ -416,14 +426,22 @@ def request_swap(
         )
     if errors:
         raise ValidationError(errors)
-    holder = selectors.on_call_at(starts_at, rotation=rotation).holder(tier)
-    if holder is None or holder.pk != actor.pk:
-        raise ValidationError(
-            {
-                "starts_at": f"You are not On-Call {Tier(tier).label} at that time "
-                f"({_person(holder)} is); you can only hand over your own shift."
-            }
-        )
+    # A refusal stays a form error on the start (the swap form shows it next to the field).
+    decision = authority.decide(
+        actor,
+        "rotations.swap.request",
+        obj=SwapRequest(
+            rotation=rotation,
+            tier=tier,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            requester=actor,
+            colleague=colleague,
+        ),
+        at=now,
+    )
+    if not decision:
+        raise ValidationError({"starts_at": decision.reason})
     problems = _holder_conflicts(
         rotation=rotation, tier=tier, user=colleague, starts_at=starts_at, ends_at=ends_at
     )
@@ -489,8 +507,7 @@ def _locked(swap: SwapRequest) -> SwapRequest:
 def respond_swap(*, actor, swap: SwapRequest, accept: bool) -> SwapRequest:
     """The colleague accepts or declines. Accepting takes effect at once, or waits for the
     Ingestion Owner where the rotation policy says so (see `approve_swap`)."""
-    if not actor.has_perm("rotations.respond_swaprequest", swap):
-        raise PermissionDenied("Only the colleague this request is addressed to can answer it.")
+    require(actor, "rotations.swap.respond", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if swap.status != SwapRequest.Status.PENDING:
@@ -523,10 +540,7 @@ def approve_swap(*, actor, swap: SwapRequest, approve: bool = True) -> SwapReque
 
     The one place the approval step lives, so another approval mechanism can replace it.
     """
-    if not actor.has_perm("rotations.approve_swaprequest", swap):
-        raise PermissionDenied("Only the Ingestion Owner asked to approve this swap can decide it.")
-    if actor.pk in (swap.requester_id, swap.colleague_id):
-        raise PermissionDenied("Nobody approves a swap they are part of.")
+    require(actor, "rotations.swap.approve", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if swap.status != SwapRequest.Status.ACCEPTED:
@@ -575,8 +589,7 @@ def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
 
 def cancel_swap(*, actor, swap: SwapRequest) -> SwapRequest:
     """The requester withdraws a request that is not yet in effect."""
-    if not actor.has_perm("rotations.cancel_swaprequest", swap):
-        raise PermissionDenied("Only the engineer who asked for this swap can cancel it.")
+    require(actor, "rotations.swap.cancel", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if not swap.is_open:
@@ -647,13 +660,7 @@ def sync_handoffs(*, rotation: Rotation, now: datetime.datetime, actor=None) -> 
 def check_item(*, actor, handoff: Handoff, item: HandoffChecklistItem, checked: bool = True):
     """D9 §3.3: tick (or untick) a checklist item. Outgoing items are ticked by the outgoing
     on-call, incoming items by the incoming on-call; nobody else."""
-    side_people = handoff.people(item.side)
-    if actor.pk not in {user.pk for user in side_people}:
-        names = " and ".join(_person(u) for u in side_people) or "nobody yet"
-        raise PermissionDenied(
-            f"Only the {item.get_side_display()} ({names}) can tick "
-            f'"{item.text}"; you are not on that side of this handoff.'
-        )
+    require(actor, "rotations.handoff.check_item", obj=HandoffCheck(handoff=handoff, item=item))
     with transaction.atomic():
         existing = HandoffCheck.objects.filter(handoff=handoff, item=item).first()
         if checked and existing is None:

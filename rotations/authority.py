@@ -1,0 +1,86 @@
+"""Authority rules of the rotations app (D9 §3.2 swaps, §3.3 handoffs), registered with the
+engine (`governance.authority`); `rotations.services` only ever asks `authority.decide`.
+
+Guardian object permissions stay the grant mechanism for swaps: `request_swap` grants the
+requester "cancel" and the colleague "respond", `respond_swap` grants the acting Ingestion
+Owner "approve". The rules read those grants, plus who holds which role or shift at `at`.
+"""
+
+from governance.authority import OWNER, Decision, register, roles_of
+from rotations import selectors
+from rotations.models import HandoffCheck, SwapRequest, Tier
+
+
+def _person(user) -> str:
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()
+
+
+@register("rotations.swap.request")
+def may_request_swap(user, *, action, obj: SwapRequest, at) -> Decision:
+    """D9 §3.2: only the person On-Call in `obj.tier` at the start of the range may ask a
+    colleague to take it (`obj` is the unsaved request)."""
+    holder = selectors.on_call_at(obj.starts_at, rotation=obj.rotation).holder(obj.tier)
+    if holder is None or holder.pk != user.pk:
+        return Decision(
+            False,
+            f"You are not On-Call {Tier(obj.tier).label} at that time "
+            f"({_person(holder)} is); you can only hand over your own shift.",
+            rows=("D9 §3.2",),
+        )
+    return Decision(True, "Allowed: it is your own shift (D9 §3.2).", rows=("D9 §3.2",))
+
+
+@register("rotations.swap.respond")
+def may_respond_swap(user, *, action, obj: SwapRequest, at) -> Decision:
+    """The colleague the request is addressed to (guardian "respond" grant) answers it."""
+    if not user.has_perm("rotations.respond_swaprequest", obj):
+        return Decision(False, "Only the colleague this request is addressed to can answer it.")
+    return Decision(True, "Allowed: the request is addressed to you (D9 §3.2).")
+
+
+@register("rotations.swap.approve")
+def may_approve_swap(user, *, action, obj: SwapRequest, at) -> Decision:
+    """The Ingestion Owner asked to approve (guardian "approve" grant), still holding the role
+    at `at`, and never a party to the swap."""
+    if not user.has_perm("rotations.approve_swaprequest", obj):
+        return Decision(False, "Only the Ingestion Owner asked to approve this swap can decide it.")
+    if user.pk in (obj.requester_id, obj.colleague_id):
+        return Decision(False, "Nobody approves a swap they are part of.")
+    if OWNER not in roles_of(user, at=at):
+        return Decision(
+            False,
+            "Only the acting Ingestion Owner can decide this swap; you no longer hold that role.",
+        )
+    return Decision(
+        True, "Allowed: you are the acting Ingestion Owner (D9 §3.2).", acting_roles=(OWNER,)
+    )
+
+
+@register("rotations.swap.cancel")
+def may_cancel_swap(user, *, action, obj: SwapRequest, at) -> Decision:
+    """The engineer who asked for the swap (guardian "cancel" grant) withdraws it."""
+    if not user.has_perm("rotations.cancel_swaprequest", obj):
+        return Decision(False, "Only the engineer who asked for this swap can cancel it.")
+    return Decision(True, "Allowed: you asked for this swap.")
+
+
+@register("rotations.handoff.check_item")
+def may_check_item(user, *, action, obj: HandoffCheck, at) -> Decision:
+    """D9 §3.3: outgoing items are ticked by the outgoing on-call, incoming items by the
+    incoming on-call; nobody else. `obj` is the (possibly unsaved) check of one item at one
+    handoff."""
+    item, handoff = obj.item, obj.handoff
+    side_people = handoff.people(item.side)
+    if user.pk not in {person.pk for person in side_people}:
+        names = " and ".join(_person(u) for u in side_people) or "nobody yet"
+        return Decision(
+            False,
+            f"Only the {item.get_side_display()} ({names}) can tick "
+            f'"{item.text}"; you are not on that side of this handoff.',
+            rows=("D9 §3.3",),
+        )
+    return Decision(
+        True, f"Allowed: you are the {item.get_side_display()} (D9 §3.3).", rows=("D9 §3.3",)
+    )

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from governance import authority
 from governance.auth import api_user
 from governance.killswitch import active_pauses
 from governance.models import HandoffChecklistItem, OnCallExpectation
@@ -228,12 +229,14 @@ def swap_detail(request, pk):
         return redirect("rotations:swap_detail", pk=swap.pk)
     user = request.user
     swap.refresh_from_db()
+    # Buttons only for what the authority engine allows now; the services ask it again.
     can = {
         "respond": swap.status == SwapRequest.Status.PENDING
-        and user.has_perm("rotations.respond_swaprequest", swap),
+        and authority.decide(user, "rotations.swap.respond", obj=swap).allowed,
         "approve": swap.status == SwapRequest.Status.ACCEPTED
-        and user.has_perm("rotations.approve_swaprequest", swap),
-        "cancel": swap.is_open and user.has_perm("rotations.cancel_swaprequest", swap),
+        and authority.decide(user, "rotations.swap.approve", obj=swap).allowed,
+        "cancel": swap.is_open
+        and authority.decide(user, "rotations.swap.cancel", obj=swap).allowed,
     }
     local = swap.rotation.zone
     return render(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from governance import authority
+from governance.history import save_with_history as _save
 from governance.models import (
     ApprovalDecision,
     ApprovalEscalation,
@@ -68,13 +69,6 @@ def current_policy_version() -> PolicyVersion | None:
         .order_by("-date", "-id")
         .first()
     )
-
-
-def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def request_approval(

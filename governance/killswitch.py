@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance import approvals, authority
+from governance.history import save_with_history
 from governance.models import (
     ApprovalRequest,
     KillSwitchActivation,
@@ -38,9 +39,7 @@ def bump_state(*, at: datetime) -> None:
 
 
 def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.save()
+    save_with_history(obj, actor=actor, reason=reason, validate=False)
 
 
 def _people(requirement: authority.Requirement, *, at) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from governance import approvals, authority
 from governance.duties import holders_of, raci
+from governance.history import save_with_history as _save
 from governance.models import (
     ApprovalRequest,
     GoNoGoDecision,
@@ -33,13 +34,6 @@ PHASES = (RaciActivity.LifecyclePhase.PRE_LAUNCH, RaciActivity.LifecyclePhase.LA
 
 def _row(item: LaunchChecklistItem) -> str:
     return f"D9 §2.1 {item.activity.name}"
-
-
-def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def _launch_roles() -> set[str]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from governance import approvals, authority, killswitch, signoff_authority
+from governance.history import save_with_history as _save
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -54,13 +55,6 @@ REMIND_AFTER = timedelta(hours=24)
 # Issue "Rollout phases": an emergency rollback's approval pending this long goes to the backup.
 EMERGENCY_APPROVAL_WITHIN = timedelta(hours=1)
 GA_RULES = ("ga_declaration", "ga_announcement")
-
-
-def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def _name(user) -> str:

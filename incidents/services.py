@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from governance import approvals, authority
+from governance.history import save_with_history as _save
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -68,13 +69,6 @@ def _event(incident, kind, text, *, actor=None, at=None) -> IncidentEvent:
     return IncidentEvent.objects.create(
         incident=incident, kind=kind, text=text, actor=actor, at=at or timezone.now()
     )
-
-
-def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def _lock(incident: Incident) -> Incident:

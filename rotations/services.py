@@ -14,6 +14,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from governance import authority
+from governance.history import save_with_history as _save
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.notifications import notify
 from rotations import schedule, selectors
@@ -44,13 +45,6 @@ def require(actor, action: str, *, obj=None, at=None) -> authority.Decision:
     if not decision:
         raise PermissionDenied(decision.reason)
     return decision
-
-
-def _save(obj, *, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def _person(user) -> str:

@@ -179,9 +179,7 @@ def decide_approval(
         raise ValidationError(f"Write a {word} for your decision.")
     with transaction.atomic():
         request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-        decision = authority.decide(actor, "approval.decide", obj=request, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        decision = authority.require(actor, "approval.decide", obj=request, at=at)
         latest = stances(request)
         mine = {role_id: d for (role_id, person_id), d in latest.items() if person_id == actor.pk}
         required = {r.role.key: r.role for r in request.requirements.select_related("role")}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,6 +105,14 @@ def decide(user, action: str, *, obj=None, at: datetime | None = None) -> Decisi
     if rule is None:
         return Decision(False, f'The portal knows no rule for "{action}".')
     return rule(user, action=action, obj=obj, at=at)
+
+
+def require(user, action: str, *, obj=None, at: datetime | None = None) -> Decision:
+    """`decide`, for services: a refusal raises PermissionDenied carrying its reason."""
+    decision = decide(user, action, obj=obj, at=at)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return decision
 
 
 # --- who holds what ---------------------------------------------------------------------

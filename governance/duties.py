@@ -14,7 +14,7 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -339,9 +339,7 @@ def check_in(
             raise ValidationError("This duty is already checked in.")
         if instance.due_at > at:
             raise ValidationError("This duty is not due yet.")
-        decision = authority.decide(actor, "duty.check_in", obj=instance, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        decision = authority.require(actor, "duty.check_in", obj=instance, at=at)
         if instance.schedule.asks_health and health not in Health.values:
             raise ValidationError({"health": "Choose the status: green, amber or red."})
         if not instance.schedule.asks_health:
@@ -366,9 +364,7 @@ def comment(*, instance: DutyInstance, actor, text: str, at=None) -> DutyComment
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write your comment."})
-    decision = authority.decide(actor, "duty.comment", obj=instance, at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    decision = authority.require(actor, "duty.comment", obj=instance, at=at)
     row = DutyComment(
         duty=instance,
         author=actor,

@@ -7,7 +7,7 @@ GET /api/kill-switch/ in every web process within one request.
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,8 +42,7 @@ def _save(obj, *, actor, reason: str) -> None:
     save_with_history(obj, actor=actor, reason=reason, validate=False)
 
 
-def _people(requirement: authority.Requirement, *, at) -> str:
-    people = authority.holders(requirement.role, at=at)
+def _people(requirement: authority.Requirement, people) -> str:
     names = ", ".join(f"{p.get_full_name() or p.username} <{p.email}>" for p in people)
     return f"{requirement.role_name}: {names or 'nobody holds this role'}"
 
@@ -53,8 +52,9 @@ def _send(activation, requirements, *, template: str, event: str, at) -> str:
     once: "immediate", "within 5/15 min", and "24h advance" for a start at least 24 h away)."""
     lines = []
     for requirement in requirements:
-        lines.append(_people(requirement, at=at))
-        for person in authority.holders(requirement.role, at=at):
+        people = authority.holders(requirement.role, at=at)
+        lines.append(_people(requirement, people))
+        for person in people:
             notify(
                 person,
                 template,
@@ -154,9 +154,7 @@ def activate_kill_switch(
         starts_at=starts_at,
         at=at,
     )
-    decision = authority.decide(actor, "killswitch.activate", obj=activation, at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    decision = authority.require(actor, "killswitch.activate", obj=activation, at=at)
     if activation.starts_at > at:
         activation.status = KillSwitchActivation.Status.SCHEDULED
     elif decision.approvals and not decision.activate_first:
@@ -386,9 +384,7 @@ def resume_kill_switch(
     at = at or timezone.now()
     with transaction.atomic():
         activation = KillSwitchActivation.objects.select_for_update().get(pk=activation.pk)
-        decision = authority.decide(actor, "killswitch.resume", obj=activation, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        decision = authority.require(actor, "killswitch.resume", obj=activation, at=at)
         scope = authority.resume_row(activation, at=at)
         wanted = list(scope.verifications.all())
         ticked = {int(v) for v in verified}

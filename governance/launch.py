@@ -8,7 +8,7 @@ every item after it in D9's order is refused until a "Go" has been signed off.
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,9 +58,7 @@ def _start_rule(user, *, action, obj, at) -> authority.Decision:
 def start_launch(*, actor, name: str, at: datetime.datetime | None = None) -> Launch:
     """Open a launch whose checklist is the D9 §2.1 Pre-Launch and Launch rows, in order."""
     at = at or timezone.now()
-    decision = authority.decide(actor, "launch.start", at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authority.require(actor, "launch.start", at=at)
     with transaction.atomic():
         launch = Launch(name=name.strip() or "Launch", created_at=at, created_by=actor)
         _save(launch, actor=actor, reason="Launch opened")
@@ -139,9 +137,7 @@ def complete_item(
             raise ValidationError(
                 f"“{item.activity.name}” waits for the Go/No-Go decision: no signed-off “Go” yet."
             )
-        decision = authority.decide(actor, "launch.do", obj=item, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        authority.require(actor, "launch.do", obj=item, at=at)
         _mark_done(item, actor=actor, note=note, at=at)
     return item
 
@@ -236,9 +232,7 @@ def consult(
         )
         if item.status != LaunchChecklistItem.Status.CONSULTING:
             raise ValidationError(f"“{item.activity.name}” is not waiting for consultation.")
-        decision = authority.decide(actor, "launch.consult", obj=item, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        decision = authority.require(actor, "launch.consult", obj=item, at=at)
         given = set(item.consultations.values_list("role__key", flat=True))
         open_roles = [key for key in decision.acting_roles if key not in given]
         if not open_roles:
@@ -269,9 +263,7 @@ def record_go_no_go(
             .select_related("launch", "activity")
             .get(launch=launch, activity__key=GO_NO_GO)
         )
-        decision = authority.decide(actor, "launch.do", obj=item, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        authority.require(actor, "launch.do", obj=item, at=at)
         row = GoNoGoDecision(
             launch=launch,
             outcome=outcome,

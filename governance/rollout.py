@@ -174,9 +174,7 @@ def request_phase_advance(
         gate = next_gate(rollout)
         if gate is None:
             raise ValidationError(f"The rollout is in {rollout.phase} (GA); there is no next gate.")
-        decision = authority.decide(actor, "phase.advance", obj=gate, at=at)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        decision = authority.require(actor, "phase.advance", obj=gate, at=at)
         if found := blockers(at=at):
             raise ValidationError(
                 [f"Advancing past {gate} is refused while this lasts: {' '.join(found)}"]
@@ -377,9 +375,7 @@ def _advance_vetoed(request: ApprovalRequest, *, actor, at) -> None:
 
 
 def _check_addressee(request: ApprovalRequest, actor, *, at: datetime, action: str) -> None:
-    decision = authority.decide(actor, action, obj=request, at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    authority.require(actor, action, obj=request, at=at)
     if not actor.has_perm(approvals.DECIDE_PERMISSION, request):
         raise PermissionDenied("This sign-off is not addressed to you.")
 
@@ -687,9 +683,7 @@ def publish_policy_version(
     Document Control table (Ingestion Owner, SRE Lead, PM) has approved it through the approval
     mechanism; the requester's own §9 role counts as their approval."""
     at = at or timezone.now()
-    decision = authority.decide(actor, "policy.publish", at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    decision = authority.require(actor, "policy.publish", at=at)
     current = approvals.current_policy_version()
     if current and date and date < current.date:
         raise ValidationError(

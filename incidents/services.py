@@ -40,14 +40,6 @@ from rotations.selectors import on_call_at
 CLIENT_COMM_APPROVAL = "incident.client_comm"
 
 
-def require(actor, action: str, *, obj=None, at=None) -> authority.Decision:
-    """Ask the authority engine; a refusal raises PermissionDenied with its reason."""
-    decision = authority.decide(actor, action, obj=obj, at=at)
-    if not decision.allowed:
-        raise PermissionDenied(decision.reason)
-    return decision
-
-
 def display_name(user) -> str:
     if user is None:
         return "nobody"
@@ -123,7 +115,7 @@ def open_incident(
     An alert with the same open `dedupe_key` returns the open incident instead (created False).
     """
     now = timezone.now()
-    require(actor, "incident.declare", at=now)
+    authority.require(actor, "incident.declare", at=now)
     if dedupe_key:
         existing = _open_with_key(dedupe_key)
         if existing is not None:
@@ -209,7 +201,7 @@ def acknowledge(*, incident: Incident, actor) -> Incident:
     """D9 §2.1 "Acknowledge alert" (On-Call R) and §3.1: the current On-Call, or anyone the
     ladder pulled in, acknowledges; the response track stops (no further tier is paged)."""
     now = timezone.now()
-    require(actor, "incident.acknowledge", obj=incident, at=now)
+    authority.require(actor, "incident.acknowledge", obj=incident, at=now)
     with transaction.atomic():
         incident = _lock(incident)
         if incident.acknowledged_at or not incident.is_open:
@@ -254,7 +246,7 @@ def post_update(
     """D9 §7.1 "Incident update, On-Call, every 30 min" with the §7.3 🟡 UPDATE template;
     the next update defaults to 30 minutes later and its reminder is rescheduled."""
     now = timezone.now()
-    require(actor, "incident.update", obj=incident, at=now)
+    authority.require(actor, "incident.update", obj=incident, at=now)
     errors = {}
     if status not in (Incident.Status.INVESTIGATING, Incident.Status.MITIGATING):
         errors["status"] = "Choose investigating or mitigating; resolving has its own form."
@@ -306,7 +298,7 @@ def change_severity(*, incident: Incident, actor, severity: Severity) -> Inciden
     """D9 §4.2: the new severity's ladder applies from this instant; steps already fired are
     not repeated, pending steps of the former ladder that the new one lacks are cancelled."""
     now = timezone.now()
-    require(actor, "incident.update", obj=incident, at=now)
+    authority.require(actor, "incident.update", obj=incident, at=now)
     with transaction.atomic():
         incident = _lock(incident)
         if not incident.is_open or incident.severity_id == severity.pk:
@@ -345,7 +337,7 @@ def resolve(
     Needs root cause and resolution; stops both escalation tracks; opens the post-incident
     review of a P1 (D9 §2.1: Owner Accountable, On-Call Responsible)."""
     now = timezone.now()
-    require(actor, "incident.resolve", obj=incident, at=now)
+    authority.require(actor, "incident.resolve", obj=incident, at=now)
     errors = {}
     if not root_cause.strip():
         errors["root_cause"] = "Resolving needs the root cause."
@@ -425,7 +417,7 @@ def _open_review(incident: Incident, *, actor, now) -> PostIncidentReview:
 def file_review(*, review: PostIncidentReview, actor, summary: str) -> PostIncidentReview:
     """D9 §2.1 "Post-incident review": done when its summary is filed (reminders stop)."""
     now = timezone.now()
-    require(actor, "incident.review.file", obj=review, at=now)
+    authority.require(actor, "incident.review.file", obj=review, at=now)
     if not summary.strip():
         raise ValidationError({"summary": "File the review's summary."})
     with transaction.atomic():
@@ -454,7 +446,7 @@ def draft_client_communication(
     """D9 §7.2 "Incident (client-facing)": Support drafts the status-page text and email;
     an approval request goes to the PM (the one approval mechanism)."""
     now = timezone.now()
-    decision = require(actor, "incident.client_comm.draft", obj=incident, at=now)
+    decision = authority.require(actor, "incident.client_comm.draft", obj=incident, at=now)
     errors = {}
     if not status_page_text.strip():
         errors["status_page_text"] = "Write the status-page text."
@@ -508,7 +500,7 @@ def approve_client_communication(
     """D9 §7.2: the PM approves a client-facing incident communication (not its drafter);
     the decision is recorded by the approval mechanism, whose quorum marks it approved."""
     now = timezone.now()
-    require(actor, "incident.client_comm.approve", obj=communication, at=now)
+    authority.require(actor, "incident.client_comm.approve", obj=communication, at=now)
     request = approval_request_for(communication)
     if request is None:
         raise PermissionDenied("This communication has no approval request.")
@@ -546,7 +538,7 @@ def mark_client_communication_sent(
 ) -> ClientCommunication:
     """D9 §7.2: Support marks the approved communication sent; nobody sends unapproved text."""
     now = timezone.now()
-    require(actor, "incident.client_comm.send", obj=communication, at=now)
+    authority.require(actor, "incident.client_comm.send", obj=communication, at=now)
     with transaction.atomic():
         communication = ClientCommunication.objects.select_for_update().get(pk=communication.pk)
         if communication.status == ClientCommunication.Status.SENT:

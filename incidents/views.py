@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from governance import authority
 from governance.models import Severity
 from incidents import selectors, services
 from incidents.forms import (
@@ -137,7 +138,7 @@ def acknowledge(request, pk: int):
 @require_POST
 def post_update(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
-    services.require(request.user, "incident.update", obj=incident)
+    authority.require(request.user, "incident.update", obj=incident)
     form = UpdateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -162,7 +163,7 @@ def post_update(request, pk: int):
 @require_POST
 def resolve(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
-    services.require(request.user, "incident.resolve", obj=incident)
+    authority.require(request.user, "incident.resolve", obj=incident)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:
@@ -179,7 +180,7 @@ def resolve(request, pk: int):
 @require_POST
 def change_severity(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
-    services.require(request.user, "incident.update", obj=incident)
+    authority.require(request.user, "incident.update", obj=incident)
     form = SeverityForm(request.POST)
     if form.is_valid():
         services.change_severity(
@@ -195,7 +196,7 @@ def change_severity(request, pk: int):
 def file_review(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
     review = get_object_or_404(PostIncidentReview, incident=incident)
-    services.require(request.user, "incident.review.file", obj=review)
+    authority.require(request.user, "incident.review.file", obj=review)
     form = ReviewForm(request.POST)
     if form.is_valid():
         services.file_review(review=review, actor=request.user, **form.cleaned_data)
@@ -208,7 +209,7 @@ def file_review(request, pk: int):
 @require_POST
 def draft_client_comm(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
-    services.require(request.user, "incident.client_comm.draft", obj=incident)
+    authority.require(request.user, "incident.client_comm.draft", obj=incident)
     form = ClientCommForm(request.POST)
     if form.is_valid():
         services.draft_client_communication(

@@ -38,15 +38,6 @@ from rotations.models import (
 RUNBOOK_MARKER = "D8"
 
 
-def require(actor, action: str, *, obj=None, at=None) -> authority.Decision:
-    """Ask the authority engine (rules in `rotations.authority`); a refusal raises
-    PermissionDenied with its reason."""
-    decision = authority.decide(actor, action, obj=obj, at=at)
-    if not decision:
-        raise PermissionDenied(decision.reason)
-    return decision
-
-
 def _person(user) -> str:
     if user is None:
         return "nobody"
@@ -501,7 +492,7 @@ def _locked(swap: SwapRequest) -> SwapRequest:
 def respond_swap(*, actor, swap: SwapRequest, accept: bool) -> SwapRequest:
     """The colleague accepts or declines. Accepting takes effect at once, or waits for the
     Ingestion Owner where the rotation policy says so (see `approve_swap`)."""
-    require(actor, "rotations.swap.respond", obj=swap)
+    authority.require(actor, "rotations.swap.respond", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if swap.status != SwapRequest.Status.PENDING:
@@ -534,7 +525,7 @@ def approve_swap(*, actor, swap: SwapRequest, approve: bool = True) -> SwapReque
 
     The one place the approval step lives, so another approval mechanism can replace it.
     """
-    require(actor, "rotations.swap.approve", obj=swap)
+    authority.require(actor, "rotations.swap.approve", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if swap.status != SwapRequest.Status.ACCEPTED:
@@ -583,7 +574,7 @@ def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
 
 def cancel_swap(*, actor, swap: SwapRequest) -> SwapRequest:
     """The requester withdraws a request that is not yet in effect."""
-    require(actor, "rotations.swap.cancel", obj=swap)
+    authority.require(actor, "rotations.swap.cancel", obj=swap)
     with transaction.atomic():
         swap = _locked(swap)
         if not swap.is_open:
@@ -654,7 +645,9 @@ def sync_handoffs(*, rotation: Rotation, now: datetime.datetime, actor=None) -> 
 def check_item(*, actor, handoff: Handoff, item: HandoffChecklistItem, checked: bool = True):
     """D9 §3.3: tick (or untick) a checklist item. Outgoing items are ticked by the outgoing
     on-call, incoming items by the incoming on-call; nobody else."""
-    require(actor, "rotations.handoff.check_item", obj=HandoffCheck(handoff=handoff, item=item))
+    authority.require(
+        actor, "rotations.handoff.check_item", obj=HandoffCheck(handoff=handoff, item=item)
+    )
     with transaction.atomic():
         existing = HandoffCheck.objects.filter(handoff=handoff, item=item).first()
         if checked and existing is None:

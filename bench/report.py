@@ -35,7 +35,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from governance import compliance  # noqa: E402
+from governance.compliance import report as compliance  # noqa: E402
 from governance.models import (  # noqa: E402
     ApprovalDecision,
     ApprovalRequest,

@@ -1,4 +1,39 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# Every registration of the governance app happens here, by importing the modules that declare
+# it (docs/architecture.md "Registries"): authority rules, approval kinds with their callbacks,
+# sweeps, Celery tasks, system checks and admin pages.
+REGISTERING_MODULES = (
+    "governance.authority.rules",
+    "governance.authority.sweeps",
+    "governance.approvals.authority",
+    "governance.approvals.sweeps",
+    "governance.killswitch.authority",
+    "governance.killswitch.services",
+    "governance.killswitch.sweeps",
+    "governance.rollout.authority",
+    "governance.rollout.services",
+    "governance.rollout.sweeps",
+    "governance.duties.services",
+    "governance.duties.sweeps",
+    "governance.launch.services",
+    "governance.compliance.sweeps",
+    "governance.notifications.tasks",
+    "governance.ops.sweeps",
+    "governance.ops.tasks",
+    "governance.policy.checks",
+    "governance.core.admin",
+    "governance.policy.admin",
+    "governance.approvals.admin",
+    "governance.killswitch.admin",
+    "governance.rollout.admin",
+    "governance.duties.admin",
+    "governance.launch.admin",
+    "governance.notifications.admin",
+    "governance.ops.admin",
+)
 
 
 class GovernanceConfig(AppConfig):
@@ -6,11 +41,5 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self):
-        # Importing these registers the sweeps, the authority rules and the approval callbacks:
-        # core outbox, kill switch and approvals, duties and launch, rollout sign-offs.
-        from governance import (  # noqa: F401
-            duty_sweeps,
-            killswitch_sweeps,
-            signoff_sweeps,
-            sweeps,
-        )
+        for module in REGISTERING_MODULES:
+            import_module(module)

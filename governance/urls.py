@@ -1,11 +1,21 @@
+"""The portal's URLs: each concern's pages, the APIs and the admin (one of the modules allowed to
+import incidents and rotations)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance.views import api, auth, authority, dashboard, killswitch, policy
-from governance.views import compliance as compliance_views
-from governance.views import duties as duty_views
-from governance.views import rollout as rollout_views
+from governance.approvals import views as approvals
+from governance.authority import views as authority
+from governance.compliance import views as compliance_views
+from governance.duties import views as duty_views
+from governance.killswitch import api
+from governance.killswitch import views as killswitch
+from governance.launch import views as launch_views
+from governance.ops import views as auth
+from governance.policy import views as policy
+from governance.portal import views as dashboard
+from governance.rollout import views as rollout_views
 from incidents.api import incidents_api
 from rotations.views import api_oncall
 
@@ -19,11 +29,11 @@ urlpatterns = [
     path("kill-switch/", include((killswitch.urlpatterns, "killswitch"))),
     path("authority/", authority.who_may, name="who_may"),
     path("duties/", include((duty_views.duty_urls, "duties"))),
-    path("launch/", include((duty_views.launch_urls, "launch"))),
+    path("launch/", include((launch_views.launch_urls, "launch"))),
+    path("approvals/", include((approvals.urlpatterns, "approvals"))),
     path("compliance/", include((compliance_views.urlpatterns, "compliance"))),
     path("rollout/", include((rollout_views.urlpatterns, "rollout"))),
     path("api/kill-switch/", api.kill_switch_status, name="api_kill_switch"),
-    path("api/plain/", api.plain_json, name="api_plain"),
     path("admin/", admin.site.urls),
     path("api/oncall/", api_oncall, name="api_oncall"),
     path("rotations/", include("rotations.urls")),

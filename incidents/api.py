@@ -12,8 +12,8 @@ from django.http import JsonResponse
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 
-from governance.auth import user_from_bearer
 from governance.models import Severity, Workspace
+from governance.ops.tokens import user_from_bearer
 from incidents import services
 
 MAX_BODY_BYTES = 64 * 1024

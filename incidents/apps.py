@@ -1,4 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# The incidents app's registrations: authority rules, approval kinds with their callbacks, sweeps.
+REGISTERING_MODULES = ("incidents.authority", "incidents.services", "incidents.sweeps")
 
 
 class IncidentsConfig(AppConfig):
@@ -6,5 +11,5 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
-        # Register the authority rules, the approval callbacks and the sweeps.
-        from incidents import authority, services, sweeps  # noqa: F401
+        for module in REGISTERING_MODULES:
+            import_module(module)

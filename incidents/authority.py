@@ -4,7 +4,8 @@ Each rule reads the policy rows (D9 §2.1 RACI, §7.2 communication rules) and w
 role at `at`; services and pages only ever ask `authority.decide`.
 """
 
-from governance.authority import Decision, Requirement, register, roles_of
+from governance.authority.engine import Decision, Requirement, register
+from governance.authority.holders import roles_of
 from governance.models import CommunicationRule, RaciEntry, Role
 from incidents.models import ClientCommunication, Incident, IncidentStep, Responder
 

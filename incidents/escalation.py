@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.models import CommunicationRule, EscalationStep, OnCallTier, Role, Severity
-from governance.notifications import notify_many
+from governance.notifications.outbox import notify_many
 from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentStep, Responder
 from incidents.workdays import next_working_day_start
 

@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance import approvals, authority
-from governance.history import save_with_history as _save
+from governance import authority
+from governance.approvals import services as approvals
+from governance.core.history import save_with_history as _save
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -23,7 +24,7 @@ from governance.models import (
     Severity,
     Workspace,
 )
-from governance.notifications import notify
+from governance.notifications.outbox import notify
 from incidents import escalation
 from incidents.models import (
     ClientCommunication,

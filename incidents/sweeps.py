@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from governance.sweeps import sweep
+from governance.ops.sweeps import sweep
 from incidents.escalation import escalate_due
 
 

@@ -1,4 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# The rotations app's registrations: authority rules and sweeps.
+REGISTERING_MODULES = ("rotations.authority", "rotations.sweeps")
 
 
 class RotationsConfig(AppConfig):
@@ -6,4 +11,10 @@ class RotationsConfig(AppConfig):
     verbose_name = "Rotations"
 
     def ready(self):
-        from rotations import authority, sweeps  # noqa: F401  (registers rules and sweeps)
+        from governance import authority
+        from rotations import selectors
+
+        for module in REGISTERING_MODULES:
+            import_module(module)
+        # Who holds the D9 §3.1 rotation tiers at T: the authority engine asks this source.
+        authority.register_rotation_source(selectors.on_call_roles)

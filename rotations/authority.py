@@ -6,7 +6,9 @@ requester "cancel" and the colleague "respond", `respond_swap` grants the acting
 Owner "approve". The rules read those grants, plus who holds which role or shift at `at`.
 """
 
-from governance.authority import OWNER, Decision, register, roles_of
+from governance.authority.engine import Decision, register
+from governance.authority.holders import roles_of
+from governance.core.roles import OWNER
 from rotations import selectors
 from rotations.models import HandoffCheck, SwapRequest, Tier
 

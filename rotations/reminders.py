@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from governance.models import HandoffChecklistItem
-from governance.notifications import notify
+from governance.notifications.outbox import notify
 from rotations import selectors, services
 from rotations.models import Handoff, HandoffReminder, Rotation, RotationPolicy
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
-from governance import selectors as governance_selectors
 from governance.models import OnCallTier
+from governance.policy import selectors as governance_selectors
 from rotations.models import Override, Rotation, RotationWeek, SwapRequest, Tier
 
 INGESTION_OWNER = "ingestion_owner"
@@ -50,15 +50,12 @@ def policy_rotation() -> Rotation | None:
 
 
 def _acting_ingestion_owner(at: datetime.datetime):
-    # Same rule as governance.selectors.acting_holder, in one query (it spends one more on
-    # checking the role's notion), so on_call_at stays within its three-query budget.
+    # The assignment's own acting-holder rule, in one query (governance's acting_holder spends
+    # one more on checking the role's notion), so on_call_at stays within its three-query budget.
     assignment = governance_selectors.assignment_at(INGESTION_OWNER, at=at)
     if assignment is None:
         return None
-    unavailable = assignment.primary_unavailable_until
-    if assignment.backup and unavailable and unavailable > at:
-        return assignment.backup
-    return assignment.primary
+    return assignment.acting_holder(at)
 
 
 def resolve(
@@ -225,3 +222,13 @@ def swaps_for(user):
     return visible.select_related("rotation", "requester", "colleague", "decided_by").order_by(
         "-created_at"
     )
+
+
+def on_call_roles(at: datetime.datetime) -> dict[str, AbstractBaseUser | None]:
+    """The rotation source of the authority engine: D9 role key -> who holds that §3.1 tier at
+    `at` (registered in RotationsConfig.ready())."""
+    on_call = on_call_at(at)
+    tiers = OnCallTier.objects.filter(key__in=Tier.values, role__isnull=False)
+    return {
+        role_key: on_call.holder(tier) for tier, role_key in tiers.values_list("key", "role__key")
+    }

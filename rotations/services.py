@@ -14,9 +14,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from governance import authority
-from governance.history import save_with_history as _save
+from governance.core.history import save_with_history as _save
 from governance.models import HandoffChecklistItem, OnCallExpectation
-from governance.notifications import notify
+from governance.notifications.outbox import notify
 from rotations import schedule, selectors
 from rotations.models import (
     Handoff,

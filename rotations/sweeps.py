@@ -6,7 +6,7 @@ migration `rotations.0002_schedule_rotation_sweeps`), `manage.py tick` runs them
 
 from datetime import datetime
 
-from governance.sweeps import sweep
+from governance.ops.sweeps import sweep
 from rotations import reminders
 
 

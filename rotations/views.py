@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance import authority
-from governance.auth import api_user
-from governance.killswitch import active_pauses
+from governance.killswitch.services import active_pauses
 from governance.models import HandoffChecklistItem, OnCallExpectation
+from governance.ops.tokens import api_user
 from incidents.selectors import open_incidents
 from rotations import calendars, selectors, services
 from rotations.forms import HandoffNotesForm, ReadinessForm, SwapRequestForm

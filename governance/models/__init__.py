@@ -1,4 +1,4 @@
-from governance.models.approvals import (
+from governance.approvals.models import (
     ApprovalDecision,
     ApprovalEscalation,
     ApprovalRequest,
@@ -6,75 +6,64 @@ from governance.models.approvals import (
     ApprovalRequestUserObjectPermission,
     ApprovalRequirement,
 )
-from governance.models.duties import (
+from governance.core.models import (
+    Workspace,
+    WorkspaceGroupObjectPermission,
+    WorkspaceUserObjectPermission,
+)
+from governance.duties.models import (
     Cadence,
     DutyCheckIn,
     DutyComment,
     DutyInstance,
     DutyNotice,
     DutySchedule,
-    GoNoGoDecision,
     Health,
-    Launch,
-    LaunchChecklistItem,
-    LaunchConsultation,
 )
-from governance.models.killswitch import (
+from governance.killswitch.models import (
     KillSwitchActivation,
     KillSwitchLogEntry,
     KillSwitchState,
     ResumeCheck,
 )
-from governance.models.ops import ApiToken, SweepHeartbeat
-from governance.models.outbox import Notification
-from governance.models.policy import (
-    ActivationLogField,
-    Channel,
+from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem, LaunchConsultation
+from governance.notifications.models import Notification
+from governance.ops.models import ApiToken, SweepHeartbeat
+from governance.policy.models.base import Phase, Timing, Wording
+from governance.policy.models.communication import (
     CommunicationApprover,
     CommunicationRule,
-    DecisionAuthority,
-    DecisionAuthorityRole,
-    DocumentApproval,
-    EscalationContact,
-    EscalationStep,
-    GaConfirmation,
-    HandoffChecklistItem,
+    MessageTemplate,
+)
+from governance.policy.models.decisions import DecisionAuthority, DecisionAuthorityRole
+from governance.policy.models.documents import DocumentApproval, PolicyNote, PolicyVersion
+from governance.policy.models.escalation import Channel, EscalationContact, EscalationStep, Severity
+from governance.policy.models.killswitch import (
+    ActivationLogField,
     KillSwitchAction,
     KillSwitchActionRole,
     KillSwitchScenario,
-    MessageTemplate,
-    OnCallExpectation,
-    OnCallTier,
-    Phase,
-    PhaseGate,
-    PhaseGateApprover,
-    PolicyNote,
-    PolicyVersion,
-    RaciActivity,
-    RaciEntry,
     ResumeAuthority,
     ResumeAuthorityRole,
     ResumeVerification,
-    Role,
-    RoleAssignment,
+)
+from governance.policy.models.oncall import HandoffChecklistItem, OnCallExpectation, OnCallTier
+from governance.policy.models.raci import RaciActivity, RaciEntry
+from governance.policy.models.roles import Role, RoleAssignment
+from governance.policy.models.rollout import (
+    GaConfirmation,
+    PhaseGate,
+    PhaseGateApprover,
     RollbackDecisionMaker,
     RollbackReason,
     RollbackType,
-    Severity,
-    Timing,
-    Wording,
 )
-from governance.models.rollout import (
+from governance.rollout.models import (
     PhaseAdvance,
     PhaseTransition,
     RollbackSignOff,
     RollbackSignOffReason,
     Rollout,
-)
-from governance.models.workspaces import (
-    Workspace,
-    WorkspaceGroupObjectPermission,
-    WorkspaceUserObjectPermission,
 )
 
 __all__ = [

@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from governance import approvals
+from governance.approvals import services as approvals
 from governance.models import KillSwitchActivation
 
 register = template.Library()

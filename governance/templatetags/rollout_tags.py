@@ -2,7 +2,8 @@
 
 from django import template
 
-from governance import approvals, rollout
+from governance.approvals import services as approvals
+from governance.rollout import services as rollout
 
 register = template.Library()
 

@@ -8,7 +8,7 @@ import zipfile
 
 from django.utils import timezone
 
-from governance.duties import local_zone
+from governance.duties.services import local_zone
 from governance.models import Severity
 from incidents.models import Incident, IncidentEvent
 

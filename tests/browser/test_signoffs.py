@@ -3,8 +3,8 @@ printed (D9 §6.2, §6.4)."""
 
 import pytest
 
-from governance import rollout
 from governance.models import Phase, RollbackSignOff
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import future, set_phase
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,7 +4,6 @@ import datetime
 
 from django.utils import timezone
 
-from governance import rollout
 from governance.models import (
     ApprovalRequest,
     KillSwitchAction,
@@ -13,6 +12,7 @@ from governance.models import (
     Notification,
     Severity,
 )
+from governance.rollout import services as rollout
 
 
 def set_phase(phase: str):

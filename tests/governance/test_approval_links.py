@@ -5,8 +5,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import approvals, authority, killswitch, launch, rollout
+from governance import authority
+from governance.approvals import services as approvals
+from governance.killswitch import services as killswitch
+from governance.launch import services as launch
 from governance.models import Notification, PolicyVersion
+from governance.rollout import services as rollout
 from incidents import services as incident_services
 from incidents.models import ClientCommunication
 from tests.governance.signoff_helpers import active_pause, open_incident
@@ -110,14 +114,14 @@ def test_the_approval_link_redirects_a_signed_in_person_to_the_decision_page(
 ):
     request = _request(rollout.KIND_PUBLISH, owner)
     client.force_login(sre_lead)
-    response = client.get(reverse("killswitch:approval", args=[request.pk]))
+    response = client.get(reverse("approvals:detail", args=[request.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("rollout:signoff", args=[request.pk])
 
 
 def test_the_approval_link_sends_an_anonymous_visitor_to_log_in(client, owner, sre_lead):
     request = _request(rollout.KIND_PUBLISH, owner)
-    response = client.get(reverse("killswitch:approval", args=[request.pk]))
+    response = client.get(reverse("approvals:detail", args=[request.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -127,7 +131,7 @@ def test_the_dashboard_links_a_pending_sign_off_to_its_decision_page(client, own
     client.force_login(sre_lead)
     page = client.get(reverse("dashboard")).content.decode()
     assert f'href="{approvals.approval_url(request)}"' in page
-    old_link = reverse("killswitch:approval", args=[request.pk])
+    old_link = reverse("approvals:detail", args=[request.pk])
     assert client.get(old_link)["Location"] == approvals.approval_url(request)
 
 

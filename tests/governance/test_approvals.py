@@ -4,7 +4,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from governance import approvals, authority, killswitch
+from governance import authority
+from governance.approvals import services as approvals
+from governance.killswitch import services as killswitch
 from governance.models import ApprovalDecision, ApprovalRequest, KillSwitchActivation
 from tests.governance.killswitch_helpers import people, scenario, severity, workspace  # noqa: F401
 

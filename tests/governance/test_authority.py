@@ -7,7 +7,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from governance import authority, killswitch
+from governance import authority
+from governance.authority.engine import RULES
+from governance.killswitch import services as killswitch
+from governance.killswitch.authority import resume_row
 from governance.models import KillSwitchAction, KillSwitchActivation, RollbackType
 from tests.governance.killswitch_helpers import people, scenario, severity, workspace  # noqa: F401
 
@@ -222,7 +225,7 @@ def test_section_5_3_row_allows_the_resume_authority_with_its_verifications(
     assert list(decision.verifications) == checks
     assert [r.role for r in decision.notify] == ["product_manager"]
     assert decision.rows[0].startswith("D9 §5.3 ")
-    assert authority.resume_row(activation, at=timezone.now()).key == scope
+    assert resume_row(activation, at=timezone.now()).key == scope
 
 
 @pytest.mark.parametrize("scope, make, allowed, approve, refused, checks", SECTION_5_3)
@@ -294,7 +297,7 @@ def test_registered_rules_of_other_apps_are_used(people):
 
     assert authority.decide(people["owner"], "test.only_owner")
     assert not authority.decide(people["pm"], "test.only_owner")
-    authority.RULES.pop("test.only_owner")
+    RULES.pop("test.only_owner")
 
 
 def test_unknown_action_and_inactive_user_are_refused(people):
@@ -312,7 +315,7 @@ def test_role_groups_mirror_holders(people):
 
 
 def test_policy_overlaps_are_listed_as_notes(db):
-    from governance.policy_checks import NOTE, find_problems
+    from governance.policy.checks import NOTE, find_problems
 
     notes = [f for f in find_problems() if f.level == NOTE]
     assert any("< 1 hour pause" in f.message and "§5.3 applies" in f.message for f in notes)

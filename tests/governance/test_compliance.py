@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from governance import compliance
+from governance.compliance import report as compliance
 from governance.models import DutyInstance, DutySchedule, Notification, Role, Severity
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import approvals, authority, compliance, killswitch
+from governance import authority
+from governance.approvals import services as approvals
+from governance.compliance import report as compliance
+from governance.killswitch import services as killswitch
 from governance.models import (
     ApprovalRequest,
     HandoffChecklistItem,

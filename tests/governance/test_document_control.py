@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from governance import rollout
 from governance.models import ApprovalRequest, PolicyVersion
-from governance.policy_render import render_policy_markdown
+from governance.policy.render import render_policy_markdown
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import requirement_roles
 
 pytestmark = pytest.mark.django_db

@@ -8,14 +8,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from governance import duties
-from governance.models import (
-    DutyInstance,
-    DutySchedule,
-    Notification,
-    RaciEntry,
-)
-from governance.sweeps import run_sweep
+from governance.duties import services as duties
+from governance.models import DutyInstance, DutySchedule, Notification, RaciEntry
+from governance.ops.sweeps import run_sweep
 from rotations.models import RotationWeek
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import approvals, killswitch
-from governance.killswitch_sweeps import long_pauses
+from governance.approvals import services as approvals
+from governance.killswitch import services as killswitch
+from governance.killswitch.sweeps import long_pauses
 from governance.models import (
     ActivationLogField,
     ApiToken,
@@ -120,7 +121,7 @@ def test_a_pause_crossing_one_hour_asks_the_owner_exactly_once(people, workspace
 
 
 def _verifications(activation):
-    from governance.authority import resume_row
+    from governance.killswitch.authority import resume_row
 
     return list(
         resume_row(activation, at=timezone.now()).verifications.values_list("pk", flat=True)
@@ -328,7 +329,7 @@ def test_time_machine_one_hour_rule_runs_from_the_tick(people, workspace):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         activate(people["primary"], "error_rate_20", workspace)
         traveller.shift(datetime.timedelta(minutes=61))
-        from governance.sweeps import run_sweep
+        from governance.ops.sweeps import run_sweep
 
         assert run_sweep("killswitch.long_pauses").startswith("1 ")
         assert run_sweep("killswitch.long_pauses").startswith("0 ")

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from governance import approvals, launch
+from governance.approvals import services as approvals
+from governance.launch import services as launch
 from governance.models import GoNoGoDecision, LaunchChecklistItem, Notification
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from governance import notifications
-from governance.mail import EmlFileBackend
 from governance.models import ApiToken, Notification, SweepHeartbeat
-from governance.sweeps import SWEEPS
+from governance.notifications import outbox as notifications
+from governance.notifications.backends import EmlFileBackend
+from governance.ops.sweeps import SWEEPS
 
 
 def test_tick_runs_every_sweep_and_delivers_pending_mail(make_user, capsys):
@@ -56,7 +56,7 @@ def test_portal_health_names_stuck_mail(make_user, capsys):
 
 
 def test_the_default_backend_writes_one_eml_file_per_message(make_user, settings, tmp_path):
-    settings.EMAIL_BACKEND = "governance.mail.EmlFileBackend"
+    settings.EMAIL_BACKEND = "governance.notifications.backends.EmlFileBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     alice = make_user("alice")
     notifications.notify(alice, "test", {"note": "on disk"}, "eml:1")

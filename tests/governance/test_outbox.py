@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from governance import notifications
 from governance.models import Notification
+from governance.notifications import outbox as notifications
 from tests.smtp_server import SmtpServer
 
 
@@ -239,7 +239,7 @@ def test_a_batch_costs_the_same_few_queries_however_many_mails(
 
 
 def test_the_batch_task_sends_each_row_once(alice, make_user):
-    from governance.tasks import deliver_notifications_task
+    from governance.notifications.tasks import deliver_notifications_task
 
     nobody = make_user("nobody", email="")
     ids = notifications.notify_many(

@@ -8,7 +8,7 @@ from django.core import mail
 
 from governance.celery import app
 from governance.models import Notification
-from governance.notifications import notify
+from governance.notifications.outbox import notify
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ def test_a_real_worker_delivers_a_notification_exactly_once(make_user):
                 break
             time.sleep(0.2)
         # A second enqueue of the same row (a replay) must not send it again.
-        from governance.tasks import deliver_notification_task
+        from governance.notifications.tasks import deliver_notification_task
 
         deliver_notification_task.delay(row.pk)
         time.sleep(1.5)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from governance.models import OnCallExpectation, PhaseGate, RaciActivity, RaciEntry, Role
-from governance.policy_render import render_policy_markdown
+from governance.policy.render import render_policy_markdown
 from tests.governance.policy_helpers import normalise_markdown
 
 pytestmark = pytest.mark.django_db

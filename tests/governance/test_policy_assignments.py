@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance import selectors
 from governance.models import Role, RoleAssignment
+from governance.policy import selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import difflib
 import pytest
 
 from governance.models import EscalationContact, OnCallExpectation, RaciEntry
-from governance.policy_render import render_policy_markdown
+from governance.policy.render import render_policy_markdown
 from tests.governance.policy_helpers import D9_PATH, command, normalise_markdown
 
 pytestmark = pytest.mark.django_db

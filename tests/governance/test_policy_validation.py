@@ -2,7 +2,7 @@
 
 import pytest
 
-from governance.authority import overlaps
+from governance.killswitch.authority import overlaps
 from governance.models import (
     EscalationContact,
     EscalationStep,
@@ -12,7 +12,7 @@ from governance.models import (
     RaciEntry,
     Role,
 )
-from governance.policy_checks import check_policy, find_problems, summary
+from governance.policy.checks import check_policy, find_problems, summary
 from tests.governance.policy_helpers import command
 
 pytestmark = pytest.mark.django_db

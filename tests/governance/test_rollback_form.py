@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from governance import rollout
 from governance.models import (
     ApprovalRequest,
     PhaseTransition,
@@ -15,6 +14,7 @@ from governance.models import (
     RollbackSignOff,
     RollbackType,
 )
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import future, mails, phase, requirement_roles, set_phase
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from governance import rollout
 from governance.models import ApprovalDecision, PhaseTransition
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import phase, set_phase
 
 

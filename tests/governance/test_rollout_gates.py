@@ -5,7 +5,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from governance import rollout
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -13,6 +12,7 @@ from governance.models import (
     PhaseGate,
     PhaseTransition,
 )
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import (
     active_pause,
     mails,

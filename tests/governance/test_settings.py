@@ -79,6 +79,6 @@ def test_the_embedded_default_uses_sqlite_and_the_filesystem_broker(tmp_path):
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
         "filesystem://",
-        "governance.mail.EmlFileBackend",
+        "governance.notifications.backends.EmlFileBackend",
     ]
     assert (tmp_path / "broker" / "queue").is_dir()

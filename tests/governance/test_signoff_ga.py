@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from governance import rollout
 from governance.models import ApprovalDecision, GaConfirmation, PhaseAdvance
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import mails, phase, set_phase
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from governance import rollout
 from governance.models import RollbackReason
-from governance.sweeps import run_sweep
+from governance.ops.sweeps import run_sweep
+from governance.rollout import services as rollout
 from tests.governance.signoff_helpers import future, mails, set_phase
 
 pytestmark = pytest.mark.django_db

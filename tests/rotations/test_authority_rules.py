@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from governance.authority import decide
+from governance.authority.engine import decide
 from governance.models import HandoffChecklistItem
 from rotations import reminders, services
 from rotations.models import Handoff, HandoffCheck, SwapRequest

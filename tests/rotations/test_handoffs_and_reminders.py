@@ -99,7 +99,7 @@ def test_a_completed_checklist_is_not_nagged(handoff, owner):
 def test_manage_py_tick_twice_writes_each_mail_once(handoff, owner, settings, tmp_path):
     import time_machine
 
-    settings.EMAIL_BACKEND = "governance.mail.EmlFileBackend"
+    settings.EMAIL_BACKEND = "governance.notifications.backends.EmlFileBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     with time_machine.travel(handoff.at - datetime.timedelta(hours=1), tick=False):
         call_command("tick", stdout=StringIO())

@@ -3,8 +3,8 @@
 from django.utils import timezone
 
 from governance.models import Notification, OnCallExpectation
-from governance.policy_checks import find_problems
-from governance.policy_render import rotation_schedule_rows
+from governance.policy.checks import find_problems
+from governance.policy.render import rotation_schedule_rows
 from rotations import services
 from rotations.models import ReadinessAttestation
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from governance.notifications import stuck_mail
-from governance.sweeps import late_sweeps
+from governance.notifications.outbox import stuck_mail
+from governance.ops.sweeps import late_sweeps
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from governance.policy_render import render_policy_markdown
+from governance.policy.render import render_policy_markdown
 
 
 class Command(BaseCommand):

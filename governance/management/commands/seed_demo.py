@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 DEMO_ADMIN = ("admin", "admin")
-# Each app that has demo data exposes `<app>.demo.seed(stdout)`; they run in this order.
-DEMO_APPS = ["governance", "rotations", "incidents"]
+# Each module exposes `seed(*, stdout)`; they run in this order (people first, then their shifts).
+DEMO_MODULES = ["governance.policy.demo", "rotations.demo", "incidents.demo"]
 
 
 class Command(BaseCommand):
@@ -23,12 +23,6 @@ class Command(BaseCommand):
         if created:
             admin.set_password(password)
             admin.save()
-        for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as error:
-                if error.name != f"{app}.demo":
-                    raise
-                continue
-            module.seed(stdout=self.stdout)
+        for name in DEMO_MODULES:
+            importlib.import_module(name).seed(stdout=self.stdout)
         self.stdout.write(f"Demo admin: username {username!r}, password {password!r}")

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from governance import notifications
-from governance.sweeps import SWEEPS, run_sweep
+from governance.notifications import outbox as notifications
+from governance.ops.sweeps import SWEEPS, run_sweep
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from governance.policy_checks import ERROR, NOTE, find_problems, summary
+from governance.policy.checks import ERROR, NOTE, find_problems, summary
 
 
 class Command(BaseCommand):

@@ -1,3 +1,0 @@
-"""Admin registrations, one module per concern."""
-
-from governance.admin import duties, killswitch, ops, policy, rollout  # noqa: F401

@@ -1,0 +1,41 @@
+"""Authority rule of the approval mechanism: who may decide a request now."""
+
+from governance.authority.engine import Decision, holds_text, refuse, register
+from governance.authority.holders import backup_roles_of, roles_of
+from governance.models import ApprovalRequest
+
+
+@register("approval.decide")
+def _approval_rule(user, *, action, obj: ApprovalRequest, at) -> Decision:
+    """DESIGN "Approvals and sign-offs": only a person holding a required role at that moment,
+    never the requester or the executor. A backup may decide once the deadline has passed
+    (DESIGN: the backup acts when the primary does not answer in time)."""
+    if user.pk in (obj.requester_id, obj.executor_id):
+        return Decision(
+            False, "You requested or will carry out this action; someone else must approve it."
+        )
+    if obj.status not in (ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED):
+        return Decision(False, f"This request is {obj.get_status_display().lower()}.")
+    requirements = list(obj.requirements.select_related("role"))
+    held = roles_of(user, at=at)
+    backups = backup_roles_of(user, at=at)
+    acting = [
+        r.role.key
+        for r in requirements
+        if r.role.key in held or (r.role.key in backups and r.due_at and r.due_at <= at)
+    ]
+    if not acting:
+        keys = [r.role.key for r in requirements]
+        return refuse(
+            user,
+            at,
+            keys,
+            f"decide on “{obj.title}”",
+            obj.requirements.values_list("rows", flat=True),
+        )
+    return Decision(
+        True,
+        f"Allowed: you hold {holds_text(acting)}.",
+        acting_roles=tuple(acting),
+        rows=tuple(dict.fromkeys(r.rows for r in requirements if r.role.key in acting)),
+    )

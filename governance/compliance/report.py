@@ -1,0 +1,631 @@
+"""The compliance report: does the team live by D9 over a period? (Selectors; one mail service.)
+
+Every figure is computed from the records of the period in a fixed number of queries (one per
+kind of record, whatever the period's size) and keeps the ids of the records behind it, so the
+page can link each figure to them. Incidents belong to the period they were opened in.
+
+Rules read from the policy rows: the tier response time (D9 §3.1 Primary, 15 min), the update
+cadence (D9 §7.1 "Incident update", every 30 min). Night is 22:00–07:00 in the portal's zone.
+A handoff checklist is complete on time when every item was ticked by one hour after the handoff
+instant — the rule after which `rotations.reminders` chases it (D9 §3.3).
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from governance.duties.services import local_zone
+from governance.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovalRequirement,
+    CommunicationRule,
+    DutyInstance,
+    HandoffChecklistItem,
+    Notification,
+    OnCallTier,
+    RoleAssignment,
+)
+
+# A sweep runs every 15-60 s: a step fired within this of its due time fired on time.
+STEP_TOLERANCE = datetime.timedelta(minutes=2)
+NIGHT_STARTS, NIGHT_ENDS = 22, 7
+
+
+@dataclass
+class Ratio:
+    """`good` out of `total`, with the ids of the records that were not good."""
+
+    good: int = 0
+    total: int = 0
+    bad_ids: list = field(default_factory=list)
+    ids: list = field(default_factory=list)
+
+    def add(self, ok: bool, pk) -> None:
+        self.total += 1
+        self.ids.append(pk)
+        if ok:
+            self.good += 1
+        else:
+            self.bad_ids.append(pk)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.good / self.total) if self.total else None
+
+
+@dataclass
+class SeverityFigures:
+    severity: str
+    incidents: list = field(default_factory=list)
+    mtta_minutes: float | None = None
+    mttr_minutes: float | None = None
+
+
+@dataclass
+class PersonFigures:
+    user: object
+    hours_on_call: float = 0.0
+    pages: int = 0
+    night_pages: int = 0
+    page_incident_ids: list = field(default_factory=list)
+    night_incident_ids: list = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    start: datetime.datetime
+    end: datetime.datetime
+    severities: list
+    steps_on_time: Ratio
+    acks_in_time: Ratio
+    updates_in_slot: Ratio
+    p1_reviews_on_time: Ratio
+    approvals_in_time: Ratio
+    long_pauses_approved: Ratio
+    handoffs_on_time: Ratio
+    duties_done: Ratio
+    duty_counts: dict
+    people: list
+    response_minutes: int
+    cadence_minutes: int
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first instant, first instant of the next month) in the portal's zone."""
+    zone = local_zone()
+    start = datetime.datetime(year, month, 1, tzinfo=zone)
+    nxt = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start, nxt
+
+
+def _minutes(delta: datetime.timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def is_night(at: datetime.datetime) -> bool:
+    hour = at.astimezone(local_zone()).hour
+    return hour >= NIGHT_STARTS or hour < NIGHT_ENDS
+
+
+def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
+    """The compliance figures of [start, end) (D9 §3.1, §4.2, §5.1, §2.2, §7.1, §2.1)."""
+    from incidents.models import Incident, IncidentStep, IncidentUpdate, Responder
+
+    now = timezone.now()
+    horizon = min(end, now)
+    primary_tier = OnCallTier.objects.filter(key="primary").first()
+    response = primary_tier.response_minutes if primary_tier else 15
+    rule = CommunicationRule.objects.filter(cadence_minutes__isnull=False).first()
+    cadence = rule.cadence_minutes if rule else 30
+
+    incidents = list(
+        Incident.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .select_related("severity", "review")
+        .order_by("opened_at", "id")
+    )
+    ids = [i.pk for i in incidents]
+    by_severity: dict[str, SeverityFigures] = {}
+    acks = Ratio()
+    reviews = Ratio()
+    for incident in incidents:
+        figures = by_severity.setdefault(
+            incident.severity.key, SeverityFigures(incident.severity.key)
+        )
+        figures.incidents.append(incident)
+        acknowledged = incident.acknowledged_at
+        acks.add(
+            bool(acknowledged)
+            and acknowledged - incident.opened_at <= datetime.timedelta(minutes=response),
+            incident.pk,
+        )
+        review = getattr(incident, "review", None)
+        if incident.severity.key == "P1" and review is not None:
+            filed = review.filed_at.astimezone(local_zone()).date() if review.filed_at else None
+            if filed is not None or review.due_on < timezone.localdate(horizon):
+                reviews.add(filed is not None and filed <= review.due_on, incident.pk)
+    for figures in by_severity.values():
+        figures.mtta_minutes = _mean(
+            [
+                _minutes(i.acknowledged_at - i.opened_at)
+                for i in figures.incidents
+                if i.acknowledged_at
+            ]
+        )
+        figures.mttr_minutes = _mean(
+            [_minutes(i.resolved_at - i.opened_at) for i in figures.incidents if i.resolved_at]
+        )
+
+    late_steps = set()
+    for step in IncidentStep.objects.filter(
+        incident_id__in=ids,
+        kind__in=[IncidentStep.Kind.LADDER, IncidentStep.Kind.RESPONSE],
+        cancelled_at__isnull=True,
+        due_at__lt=horizon,
+    ).only("incident_id", "due_at", "fired_at"):
+        if step.fired_at is None or step.fired_at > step.due_at + STEP_TOLERANCE:
+            late_steps.add(step.incident_id)
+    steps = Ratio()
+    for incident in incidents:
+        steps.add(incident.pk not in late_steps, incident.pk)
+
+    posted = defaultdict(list)
+    for incident_id, at in IncidentUpdate.objects.filter(incident_id__in=ids).values_list(
+        "incident_id", "posted_at"
+    ):
+        posted[incident_id].append(at)
+    slots = Ratio()
+    slot = datetime.timedelta(minutes=cadence)
+    for incident in incidents:
+        marks = sorted([incident.opened_at, *posted[incident.pk]])
+        closing = incident.resolved_at or horizon
+        for previous, following in zip(marks, [*marks[1:], closing], strict=True):
+            if following <= previous and following == closing:
+                continue
+            slots.add(following - previous <= slot, incident.pk)
+
+    approvals = _approvals(start=start, end=end, horizon=horizon)
+    pauses = _long_pauses(start=start, end=end)
+    handoffs = _handoffs(start=start, end=end, horizon=horizon)
+    duties, duty_counts = _duties(start=start, end=end)
+    people = _people(start=start, end=end, incident_ids=ids, responders=Responder)
+    return Report(
+        start=start,
+        end=end,
+        severities=[by_severity[key] for key in sorted(by_severity)],
+        steps_on_time=steps,
+        acks_in_time=acks,
+        updates_in_slot=slots,
+        p1_reviews_on_time=reviews,
+        approvals_in_time=approvals,
+        long_pauses_approved=pauses,
+        handoffs_on_time=handoffs,
+        duties_done=duties,
+        duty_counts=duty_counts,
+        people=people,
+        response_minutes=response,
+        cadence_minutes=cadence,
+    )
+
+
+def _approvals(*, start, end, horizon) -> Ratio:
+    """D9 §5.1 deadlines ("Owner within 15 min"): each required role with a deadline in the
+    period, decided (approved or vetoed) by then. A role not yet decided whose deadline is still
+    ahead is not counted yet."""
+    requirements = list(
+        ApprovalRequirement.objects.filter(due_at__gte=start, due_at__lt=end)
+        .exclude(request__status=ApprovalRequest.Status.CANCELLED)
+        .order_by("due_at", "id")
+    )
+    first = {}
+    for request_id, role_id, at in (
+        ApprovalDecision.objects.filter(
+            request_id__in={r.request_id for r in requirements},
+            verdict__in=[ApprovalDecision.Verdict.APPROVE, ApprovalDecision.Verdict.VETO],
+        )
+        .order_by("decided_at", "id")
+        .values_list("request_id", "role_id", "decided_at")
+    ):
+        first.setdefault((request_id, role_id), at)
+    ratio = Ratio()
+    for requirement in requirements:
+        decided = first.get((requirement.request_id, requirement.role_id))
+        if decided is None and requirement.due_at >= horizon:
+            continue
+        ratio.add(decided is not None and decided <= requirement.due_at, requirement.request_id)
+    return ratio
+
+
+def _long_pauses(*, start, end) -> Ratio:
+    """D9 §2.2 Pause (> 1 hour), A = Owner: each pause that passed one hour in the period, and
+    whether its "longer than one hour" request was approved by the Ingestion Owner (the
+    activation's own approval does not count: it approved a pause, not its length)."""
+    from governance.models import KillSwitchActivation
+
+    pauses = list(
+        KillSwitchActivation.objects.filter(
+            long_pause_at__gte=start, long_pause_at__lt=end
+        ).order_by("long_pause_at", "id")
+    )
+    approved = set(
+        ApprovalRequest.objects.filter(
+            pk__in=[p.long_pause_approval_id for p in pauses if p.long_pause_approval_id],
+            status=ApprovalRequest.Status.APPROVED,
+            decisions__verdict=ApprovalDecision.Verdict.APPROVE,
+            decisions__role__key="ingestion_owner",
+        ).values_list("pk", flat=True)
+    )
+    ratio = Ratio()
+    for pause in pauses:
+        ratio.add(pause.long_pause_approval_id in approved, pause.pk)
+    return ratio
+
+
+def _handoffs(*, start, end, horizon) -> Ratio:
+    """D9 §3.3: handoffs of the period whose whole checklist was ticked within one hour after
+    the handoff instant (`rotations.reminders.HOUR`, after which the reminder chases it).
+    Handoffs whose hour has not passed yet are not counted."""
+    from rotations.models import Handoff
+    from rotations.reminders import HOUR
+
+    items = HandoffChecklistItem.objects.count()
+    ratio = Ratio()
+    for pk, ticked in (
+        Handoff.objects.filter(at__gte=start, at__lt=end, at__lte=horizon - HOUR)
+        .annotate(
+            ticked=Count("checks", filter=Q(checks__checked_at__lte=F("at") + HOUR)),
+        )
+        .order_by("at", "id")
+        .values_list("pk", "ticked")
+    ):
+        ratio.add(ticked >= items, pk)
+    return ratio
+
+
+def _duties(*, start, end) -> tuple[Ratio, dict]:
+    ratio = Ratio()
+    counts = defaultdict(int)
+    for pk, status in DutyInstance.objects.filter(due_at__gte=start, due_at__lt=end).values_list(
+        "pk", "status"
+    ):
+        counts[status] += 1
+        if status != DutyInstance.Status.OPEN:
+            ratio.add(status == DutyInstance.Status.DONE, pk)
+    return ratio, dict(counts)
+
+
+def _people(*, start, end, incident_ids, responders) -> list[PersonFigures]:
+    """Per person: hours on the rotation's Primary/Secondary tiers (weeks and overrides), pages
+    received in the period's incidents, and those received at night."""
+    from rotations.models import Override, RotationWeek
+
+    people: dict[int, PersonFigures] = {}
+
+    def person(user) -> PersonFigures:
+        return people.setdefault(user.pk, PersonFigures(user))
+
+    weeks = RotationWeek.objects.filter(
+        rotation__is_policy_rotation=True, starts_at__lt=end, ends_at__gt=start
+    ).select_related("primary", "secondary")
+    overrides = list(
+        Override.objects.filter(
+            rotation__is_policy_rotation=True,
+            cancelled_at__isnull=True,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        ).select_related("user", "replaces")
+    )
+
+    def hours(a, b) -> float:
+        lo, hi = max(a, start), min(b, end)
+        return max((hi - lo).total_seconds() / 3600, 0.0)
+
+    for week in weeks:
+        for user in (week.primary, week.secondary):
+            if user is not None:
+                person(user).hours_on_call += hours(week.starts_at, week.ends_at)
+    for override in overrides:
+        covered = hours(override.starts_at, override.ends_at)
+        person(override.user).hours_on_call += covered
+        if override.replaces_id:
+            person(override.replaces).hours_on_call -= covered
+    for row in responders.objects.filter(incident_id__in=incident_ids).select_related("user"):
+        figures = person(row.user)
+        figures.pages += 1
+        figures.page_incident_ids.append(row.incident_id)
+        if is_night(row.paged_at):
+            figures.night_pages += 1
+            figures.night_incident_ids.append(row.incident_id)
+    for figures in people.values():
+        figures.hours_on_call = round(figures.hours_on_call, 1)
+    return sorted(people.values(), key=lambda p: p.user.username)
+
+
+def report_rows(report: Report) -> list[list]:
+    """The report as CSV rows: figure, value, out of, record ids."""
+    rows = [["figure", "value", "out of", "records"]]
+    for figures in report.severities:
+        rows.append(
+            [f"MTTA {figures.severity} (min)", figures.mtta_minutes, len(figures.incidents), ""]
+        )
+        rows.append(
+            [f"MTTR {figures.severity} (min)", figures.mttr_minutes, len(figures.incidents), ""]
+        )
+    for label, ratio in [
+        ("Incidents with every ladder/response step on time", report.steps_on_time),
+        (f"Acknowledged within {report.response_minutes} min", report.acks_in_time),
+        (f"Update slots ({report.cadence_minutes} min) met", report.updates_in_slot),
+        ("P1 post-incident reviews on time", report.p1_reviews_on_time),
+        ("Approvals within deadline", report.approvals_in_time),
+        ("Pauses over 1 h with Owner approval", report.long_pauses_approved),
+        ("Handoff checklists completed on time", report.handoffs_on_time),
+        ("Duty instances done on time", report.duties_done),
+    ]:
+        rows.append([label, ratio.good, ratio.total, " ".join(map(str, ratio.bad_ids))])
+    for p in report.people:
+        rows.append([f"{p.user.username}: hours on call", p.hours_on_call, "", ""])
+        rows.append([f"{p.user.username}: pages", p.pages, "", ""])
+        rows.append([f"{p.user.username}: night pages", p.night_pages, "", ""])
+    return rows
+
+
+def send_monthly_report(*, now: datetime.datetime) -> int:
+    """Once a month, mail last month's report to the Ingestion Owner (and backup), once."""
+    from governance import authority
+    from governance.notifications.outbox import notify
+
+    local = now.astimezone(local_zone())
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    start, end = month_bounds(year, month)
+    owners = authority.holders(authority.OWNER, at=now)
+    key = f"compliance-monthly:{year}-{month:02d}"
+    if not owners or Notification.objects.filter(dedupe_key__startswith=key).exists():
+        return 0
+    report = build_report(start=start, end=end)
+    for owner in owners:
+        notify(
+            owner,
+            "compliance-monthly",
+            {"report": report, "year": year, "month": month},
+            dedupe_key=f"{key}:{owner.pk}",
+        )
+    return 1
+
+
+def roles_at(at: datetime.datetime) -> list[tuple[str, str]]:
+    """(role, person) pairs in force at `at`: assigned roles and the on-call tiers (evidence)."""
+    from rotations.selectors import on_call_at
+
+    day = timezone.localdate(at)
+    pairs = []
+    for assignment in (
+        RoleAssignment.objects.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("role", "primary")
+        .order_by("role__position")
+    ):
+        pairs.append((assignment.role.name, assignment.primary.username))
+    on_call = on_call_at(at)
+    for tier in ("primary", "secondary"):
+        user = on_call.holder(tier)
+        pairs.append((f"On-Call {tier.capitalize()}", user.username if user else "—"))
+    return pairs
+
+
+def _csv(rows) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+        for name, text in files.items():
+            pack.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _iso(at) -> str:
+    return at.isoformat() if at else ""
+
+
+def _name(user) -> str:
+    return user.username if user else ""
+
+
+def incident_evidence(incident) -> bytes:
+    """The evidence pack of one incident: a zip of README.md and CSVs — the timeline, who held
+    which role at each moment of it, every decision with its policy version, the mails sent."""
+    events = list(incident.events.select_related("actor").order_by("at", "id"))
+    timeline = [["at", "kind", "actor", "text"]] + [
+        [e.at.isoformat(), e.kind, e.actor.username if e.actor else "", e.text] for e in events
+    ]
+    roles = [["at", "role", "person"]]
+    for moment in dict.fromkeys(e.at for e in events):
+        roles += [[moment.isoformat(), role, person] for role, person in roles_at(moment)]
+    decisions = [["decided_at", "request", "role", "person", "verdict", "statement", "policy"]]
+    requests = ApprovalRequest.objects.filter(
+        created_at__gte=incident.opened_at,
+        created_at__lte=incident.resolved_at or timezone.now(),
+    )
+    for d in ApprovalDecision.objects.filter(request__in=requests).select_related(
+        "request", "role", "person", "policy_version"
+    ):
+        decisions.append(
+            [
+                d.decided_at.isoformat(),
+                d.request.title,
+                d.role.name,
+                d.person.username,
+                d.verdict,
+                d.statement,
+                str(d.policy_version or ""),
+            ]
+        )
+    mails = [["created_at", "to", "template", "subject", "status"]] + [
+        [n.created_at.isoformat(), n.address, n.template, n.subject, n.status]
+        for n in Notification.objects.filter(
+            dedupe_key__startswith=f"incident:{incident.pk}:"
+        ).order_by("created_at")
+    ]
+    acknowledged = incident.acknowledged_at.isoformat() if incident.acknowledged_at else "—"
+    readme = (
+        f"# Evidence pack: incident #{incident.pk} — {incident.title}\n\n"
+        f"- Severity: {incident.severity.key}\n- Opened: {incident.opened_at.isoformat()}\n"
+        f"- Acknowledged: {acknowledged}\n"
+        f"- Resolved: {incident.resolved_at.isoformat() if incident.resolved_at else '—'}\n\n"
+        "Files: timeline.csv (every event), roles.csv (who held which role at each event), "
+        "decisions.csv (approval decisions with the policy version), mails.csv (mail sent).\n"
+    )
+    return _zip(
+        {
+            "README.md": readme,
+            "timeline.csv": _csv(timeline),
+            "roles.csv": _csv(roles),
+            "decisions.csv": _csv(decisions),
+            "mails.csv": _csv(mails),
+        }
+    )
+
+
+def month_evidence(*, year: int, month: int) -> bytes:
+    """The evidence pack of one month: a zip of README.md (the figures) and CSVs — the timeline
+    of the month's incidents, who held which role when (role assignments, rotation weeks and
+    overrides in force during the month), every approval decision of the month with the policy
+    version it was made under, and the mails sent. A fixed number of queries."""
+    from incidents.models import IncidentEvent
+    from rotations.models import Override, RotationWeek
+
+    start, end = month_bounds(year, month)
+    report = build_report(start=start, end=end)
+    label = f"{year}-{month:02d}"
+
+    incidents = [["id", "severity", "title", "opened_at", "acknowledged_at", "resolved_at"]]
+    for figures in report.severities:
+        incidents += [
+            [i.pk, figures.severity, i.title]
+            + [_iso(i.opened_at), _iso(i.acknowledged_at), _iso(i.resolved_at)]
+            for i in figures.incidents
+        ]
+    incidents[1:] = sorted(incidents[1:], key=lambda row: (row[3], row[0]))
+    timeline = [["at", "incident", "kind", "actor", "text"]] + [
+        [_iso(e.at), e.incident_id, e.kind, _name(e.actor), e.text]
+        for e in IncidentEvent.objects.filter(
+            incident__opened_at__gte=start, incident__opened_at__lt=end
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    ]
+
+    first_day, last_day = start.date(), (end - datetime.timedelta(days=1)).date()
+    roles = [["kind", "role", "person", "backup", "from", "to", "rotation"]]
+    for a in (
+        RoleAssignment.objects.filter(valid_from__lte=last_day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first_day))
+        .select_related("role", "primary", "backup")
+        .order_by("role__position", "valid_from", "id")
+    ):
+        roles.append(
+            [
+                "assignment",
+                a.role.name,
+                _name(a.primary),
+                _name(a.backup),
+                a.valid_from.isoformat(),
+                a.valid_to.isoformat() if a.valid_to else "",
+                "",
+            ]
+        )
+    for week in (
+        RotationWeek.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("rotation", "primary", "secondary")
+        .order_by("rotation__slug", "starts_at")
+    ):
+        for tier, user in (("Primary", week.primary), ("Secondary", week.secondary)):
+            roles.append(
+                [
+                    "rotation week",
+                    f"On-Call {tier}",
+                    _name(user),
+                    "",
+                    _iso(week.starts_at),
+                    _iso(week.ends_at),
+                    week.rotation.slug,
+                ]
+            )
+    for override in (
+        Override.objects.filter(cancelled_at__isnull=True, starts_at__lt=end, ends_at__gt=start)
+        .select_related("rotation", "user", "replaces")
+        .order_by("rotation__slug", "starts_at", "id")
+    ):
+        roles.append(
+            [
+                "override",
+                f"On-Call {override.get_tier_display()}",
+                _name(override.user),
+                f"replaces {_name(override.replaces)}" if override.replaces_id else "",
+                _iso(override.starts_at),
+                _iso(override.ends_at),
+                override.rotation.slug,
+            ]
+        )
+
+    decisions = [
+        ["decided_at", "request", "kind", "title", "role", "person", "verdict", "statement"]
+        + ["policy"]
+    ]
+    for d in (
+        ApprovalDecision.objects.filter(decided_at__gte=start, decided_at__lt=end)
+        .select_related("request", "role", "person", "policy_version")
+        .order_by("decided_at", "id")
+    ):
+        decisions.append(
+            [_iso(d.decided_at), d.request_id, d.request.kind, d.request.title, d.role.name]
+            + [d.person.username, d.verdict, d.statement, str(d.policy_version or "")]
+        )
+    mails = [["created_at", "sent_at", "to", "template", "subject", "status"]] + [
+        [_iso(n.created_at), _iso(n.sent_at), n.address, n.template, n.subject, n.status]
+        for n in Notification.objects.filter(created_at__gte=start, created_at__lt=end).order_by(
+            "created_at", "id"
+        )
+    ]
+    figures = "\n".join(
+        f"- {row[0]}: {row[1]}" + (f" / {row[2]}" if row[2] != "" else "")
+        for row in report_rows(report)[1:]
+    )
+    readme = (
+        f"# Evidence pack: {label}\n\n"
+        f"Period: {start.isoformat()} to {end.isoformat()} (end excluded).\n\n"
+        f"## Figures\n\n{figures}\n\n"
+        "## Files\n\n"
+        f"- report.csv: the compliance figures and the records behind them\n"
+        f"- incidents.csv: the {len(incidents) - 1} incident(s) opened in the month\n"
+        f"- timeline.csv: every event of those incidents ({len(timeline) - 1})\n"
+        "- roles.csv: who held which role — role assignments, rotation weeks and overrides "
+        "in force during the month\n"
+        f"- decisions.csv: every approval decision of the month with its policy version "
+        f"({len(decisions) - 1})\n"
+        f"- mails.csv: every mail queued in the month ({len(mails) - 1})\n"
+    )
+    return _zip(
+        {
+            "README.md": readme,
+            "report.csv": _csv(report_rows(report)),
+            "incidents.csv": _csv(incidents),
+            "timeline.csv": _csv(timeline),
+            "roles.csv": _csv(roles),
+            "decisions.csv": _csv(decisions),
+            "mails.csv": _csv(mails),
+        }
+    )

@@ -1,0 +1,6 @@
+"""Role keys the code names (the D9 rows hold the rest)."""
+
+ON_CALL = "on_call"
+ANYONE = "anyone"
+ALL_STAKEHOLDERS = "all_stakeholders"
+OWNER = "ingestion_owner"

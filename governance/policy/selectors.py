@@ -1,0 +1,69 @@
+"""Reads of the D9 policy and of who holds a static role (selectors; writes live in services)."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+
+from governance.models import Role, RoleAssignment
+
+
+def role(role_key: str) -> Role:
+    """The role row with this D9 key (e.g. "ingestion_owner"); raises Role.DoesNotExist."""
+    return Role.objects.get(key=role_key)
+
+
+def assignment_at(role_key: str, *, at: datetime) -> RoleAssignment | None:
+    """D9 §1.3: the assignment of a static role in force at `at` (dates in the portal's zone)."""
+    day = timezone.localdate(at)
+    return (
+        RoleAssignment.objects.select_related("role", "primary", "backup")
+        .filter(role__key=role_key, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _require_assigned(role_key: str) -> None:
+    notion = Role.objects.filter(key=role_key).values_list("notion", flat=True).first()
+    if notion is None:
+        raise Role.DoesNotExist(f"No D9 role with key {role_key!r}.")
+    if notion != Role.Notion.ASSIGNED:
+        raise ValueError(
+            f"{role_key!r} is not held through role assignments (its notion is {notion!r}); "
+            "ask the rotation or the authority engine."
+        )
+
+
+def role_holders(
+    role_key: str, *, at: datetime
+) -> tuple[AbstractBaseUser | None, AbstractBaseUser | None]:
+    """D9 §1.3: (primary, backup) of a static role at `at`; (None, None) when unassigned."""
+    _require_assigned(role_key)
+    assignment = assignment_at(role_key, at=at)
+    if assignment is None:
+        return None, None
+    return assignment.primary, assignment.backup
+
+
+def acting_holder(role_key: str, *, at: datetime) -> AbstractBaseUser | None:
+    """Who acts for a static role at `at`: the backup while the primary is marked unavailable
+    (DESIGN "Who holds a role at time T"), otherwise the primary; None when unassigned."""
+    _require_assigned(role_key)
+    assignment = assignment_at(role_key, at=at)
+    if assignment is None:
+        return None
+    return assignment.acting_holder(at)
+
+
+def roles_held_by(user, *, at: datetime) -> list[Role]:
+    """The static roles `user` holds at `at` as primary or backup (D9 §1.3)."""
+    day = timezone.localdate(at)
+    assignments = (
+        RoleAssignment.objects.filter(Q(primary=user) | Q(backup=user), valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("role")
+    )
+    return sorted({a.role for a in assignments}, key=lambda r: (r.position, r.key))

@@ -1,0 +1,17 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from governance.ops.sweeps import late_sweeps
+from rotations.views import oncall_card_context
+
+
+@login_required
+def dashboard(request):
+    """My dashboard: each app adds its cards as the features land."""
+    now = timezone.now()
+    return render(
+        request,
+        "governance/dashboard.html",
+        {"now": now, "late_sweeps": late_sweeps(now=now), **oncall_card_context(now=now)},
+    )

@@ -11,5 +11,17 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
+        from governance.core.status import register_status_section
+        from governance.rollout import services as rollout
+        from incidents import selectors
+
         for module in REGISTERING_MODULES:
             import_module(module)
+        # No phase advance during an open P1/P2 (issue "Rollout phases").
+        rollout.register_blocker(selectors.open_incidents_block)
+        register_status_section(
+            key="open_incidents",
+            template="incidents/status_open_incidents.html",
+            context=selectors.open_incidents_status,
+            position=10,
+        )

@@ -32,6 +32,31 @@ def incident_list(*, status: str = "", severity: str = "", q: str = "") -> Query
     return incidents.order_by("-opened_at", "-id")
 
 
+# Issue "Rollout phases": open incidents of these severities block advancing a phase.
+BLOCKING_SEVERITIES = ("P1", "P2")
+
+
+def open_incidents_block(at) -> list[str]:
+    """The rollout blocker of the incidents app (registered in IncidentsConfig.ready()): no
+    phase advances during an open P1/P2 incident."""
+    incidents = (
+        Incident.objects.exclude(status=Incident.Status.RESOLVED)
+        .filter(severity__key__in=BLOCKING_SEVERITIES)
+        .select_related("severity")
+        .order_by("opened_at")
+    )
+    return [f"{i.severity.key} incident #{i.pk} “{i.title}” is open." for i in incidents]
+
+
+# The handoff page lists at most this many open incidents.
+HANDOFF_INCIDENTS = 50
+
+
+def open_incidents_status(at) -> dict:
+    """The handoff page's "Open incidents" section (D9 §3.3 "Check current system status")."""
+    return {"incidents": open_incidents(limit=HANDOFF_INCIDENTS)}
+
+
 def open_incidents(*, limit: int = 10) -> list[Incident]:
     """The open incidents for the dashboard card, most severe first."""
     return list(

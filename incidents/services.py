@@ -9,14 +9,16 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.core.history import save_with_history as _save
+from governance.core.roles import ON_CALL_PRIMARY, ON_CALL_SECONDARY
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -36,9 +38,14 @@ from incidents.models import (
     Responder,
 )
 from incidents.workdays import add_working_days, working_day_start
-from rotations.selectors import on_call_at
 
-CLIENT_COMM_APPROVAL = "incident.client_comm"
+
+def client_comm_url(request) -> str:
+    """A client communication is approved on its incident's page."""
+    return reverse("incidents:detail", args=[request.target.incident_id])
+
+
+CLIENT_COMM_APPROVAL = kinds.register("incident.client_comm", url=client_comm_url)
 
 
 def display_name(user) -> str:
@@ -152,14 +159,16 @@ def _open_with_key(dedupe_key: str) -> Incident | None:
 
 
 def _create(*, actor, now, severity, **fields) -> Incident:
-    on_call = on_call_at(now)
+    # Who holds the D9 §3.1 tiers now, as the authority engine's registered rotation source says.
+    on_call = authority.rotation_holders(now)
+    primary, secondary = on_call.get(ON_CALL_PRIMARY), on_call.get(ON_CALL_SECONDARY)
     incident = Incident(
         severity=severity,
         opened_at=now,
         opened_by=actor,
         ladder_started_at=now,
-        on_call_primary=on_call.primary,
-        on_call_secondary=on_call.secondary,
+        on_call_primary=primary,
+        on_call_secondary=secondary,
         next_update_at=now + escalation.update_cadence(),
         **fields,
     )
@@ -169,8 +178,7 @@ def _create(*, actor, now, severity, **fields) -> Incident:
         incident,
         IncidentEvent.Kind.OPENED,
         f"{severity.key} incident opened ({scope}) by {display_name(actor)}. "
-        f"On call: primary {display_name(on_call.primary)}, "
-        f"secondary {display_name(on_call.secondary)}.",
+        f"On call: primary {display_name(primary)}, secondary {display_name(secondary)}.",
         actor=actor,
         at=now,
     )
@@ -190,7 +198,7 @@ def _create(*, actor, now, severity, **fields) -> Incident:
             "P1/P2/P3": severity.key,
             "timestamp": stamp(now),
             "brief description": incident.impact or incident.title,
-            "name": display_name(on_call.primary),
+            "name": display_name(primary),
             "time": stamp(incident.next_update_at),
         },
     )
@@ -484,15 +492,7 @@ def draft_client_communication(
 
 
 def approval_request_for(communication: ClientCommunication) -> ApprovalRequest | None:
-    return (
-        ApprovalRequest.objects.filter(
-            kind=CLIENT_COMM_APPROVAL,
-            content_type=ContentType.objects.get_for_model(ClientCommunication),
-            object_id=communication.pk,
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    return approvals.request_for(kind=CLIENT_COMM_APPROVAL, target=communication)
 
 
 def approve_client_communication(
@@ -516,7 +516,7 @@ def approve_client_communication(
     return communication
 
 
-@approvals.on_quorum(CLIENT_COMM_APPROVAL)
+@kinds.on_quorum(CLIENT_COMM_APPROVAL)
 def _client_comm_approved(request: ApprovalRequest, *, actor, at) -> None:
     communication = ClientCommunication.objects.select_for_update().get(pk=request.object_id)
     if communication.status != ClientCommunication.Status.DRAFT:

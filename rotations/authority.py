@@ -1,16 +1,17 @@
 """Authority rules of the rotations app (D9 §3.2 swaps, §3.3 handoffs), registered with the
 engine (`governance.authority`); `rotations.services` only ever asks `authority.decide`.
 
-Guardian object permissions stay the grant mechanism for swaps: `request_swap` grants the
-requester "cancel" and the colleague "respond", `respond_swap` grants the acting Ingestion
-Owner "approve". The rules read those grants, plus who holds which role or shift at `at`.
+Guardian object permissions are the grant mechanism for swaps: `request_swap` grants the
+requester "cancel" and the colleague "respond"; the Owner's approval is a request of the one
+approval mechanism (kind "rotations.swap"). The rules read those grants, plus who holds which
+role or shift at `at`.
 """
 
-from governance.authority.engine import Decision, register
-from governance.authority.holders import roles_of
-from governance.core.roles import OWNER
+from governance.approvals import services as approvals
+from governance.authority.engine import Decision, decide, register
 from rotations import selectors
 from rotations.models import HandoffCheck, SwapRequest, Tier
+from rotations.services import SWAP_APPROVAL
 
 
 def _person(user) -> str:
@@ -44,20 +45,13 @@ def may_respond_swap(user, *, action, obj: SwapRequest, at) -> Decision:
 
 @register("rotations.swap.approve")
 def may_approve_swap(user, *, action, obj: SwapRequest, at) -> Decision:
-    """The Ingestion Owner asked to approve (guardian "approve" grant), still holding the role
-    at `at`, and never a party to the swap."""
-    if not user.has_perm("rotations.approve_swaprequest", obj):
-        return Decision(False, "Only the Ingestion Owner asked to approve this swap can decide it.")
-    if user.pk in (obj.requester_id, obj.colleague_id):
-        return Decision(False, "Nobody approves a swap they are part of.")
-    if OWNER not in roles_of(user, at=at):
-        return Decision(
-            False,
-            "Only the acting Ingestion Owner can decide this swap; you no longer hold that role.",
-        )
-    return Decision(
-        True, "Allowed: you are the acting Ingestion Owner (D9 §3.2).", acting_roles=(OWNER,)
-    )
+    """D9 §3.2: the Owner approval of an accepted swap is decided through the one approval
+    mechanism (kind "rotations.swap"): whoever holds the Ingestion Owner role now, never a party
+    to the swap. This rule only says so for the swap page's buttons."""
+    request = approvals.request_for(kind=SWAP_APPROVAL, target=obj)
+    if request is None or obj.status != SwapRequest.Status.ACCEPTED:
+        return Decision(False, "This swap waits for no approval.")
+    return decide(user, "approval.decide", obj=request, at=at)
 
 
 @register("rotations.swap.cancel")

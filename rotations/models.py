@@ -250,7 +250,6 @@ class SwapRequest(models.Model):
         ordering = ["-created_at"]
         permissions = [
             ("respond_swaprequest", "Can accept or decline this swap request"),
-            ("approve_swaprequest", "Can approve or reject this swap request"),
             ("cancel_swaprequest", "Can cancel this swap request"),
         ]
         constraints = [

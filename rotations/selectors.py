@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
+from django.utils import timezone
 
 from governance.models import OnCallTier
+from governance.policy import render
 from governance.policy import selectors as governance_selectors
 from rotations.models import Override, Rotation, RotationWeek, SwapRequest, Tier
 
@@ -232,3 +234,21 @@ def on_call_roles(at: datetime.datetime) -> dict[str, AbstractBaseUser | None]:
     return {
         role_key: on_call.holder(tier) for tier, role_key in tiers.values_list("key", "role__key")
     }
+
+
+def schedule_rows(count: int) -> list[tuple[str, str, str]]:
+    """D9 §3.2 "Rotation Schedule" for the rendered policy (registered with
+    `governance.policy.render` in RotationsConfig.ready()): (week label, primary, secondary)
+    for the next `count` weeks of the policy rotation, after overrides."""
+    rotation = policy_rotation()
+    if rotation is None:
+        return []
+    weeks = effective_weeks(rotation, start=timezone.now(), count=count)
+    return [
+        (
+            f"Week {number} ({week.local_start():%a %d %b %Y})",
+            render.person(primary) if primary else render.SLOT_BLANK,
+            render.person(secondary) if secondary else render.SLOT_BLANK,
+        )
+        for number, (week, primary, secondary, _overrides) in enumerate(weeks, start=1)
+    ]

@@ -14,9 +14,13 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from governance import authority
+from governance.approvals import kinds
+from governance.approvals import services as approvals
 from governance.core.history import save_with_history as _save
-from governance.models import HandoffChecklistItem, OnCallExpectation
+from governance.core.roles import OWNER
+from governance.models import ApprovalRequest, HandoffChecklistItem, OnCallExpectation
 from governance.notifications.outbox import notify
+from governance.policy.checks import WARNING, Finding
 from rotations import schedule, selectors
 from rotations.models import (
     Handoff,
@@ -229,6 +233,23 @@ def unready_users(users) -> list:
         )
     )
     return [user for user in users if user.pk not in attested]
+
+
+def readiness_findings(now: datetime.datetime) -> list[Finding]:
+    """Policy findings (registered with `governance.policy.checks`): D9 §3.4 "D8 reviewed
+    before first shift" — people on an upcoming week who have not attested it."""
+    weeks = RotationWeek.objects.filter(ends_at__gt=now).select_related("primary", "secondary")
+    people = {u.pk: u for week in weeks[:500] for u in (week.primary, week.secondary) if u}
+    return [
+        Finding(
+            WARNING,
+            "on_call_not_ready",
+            f"{user.get_full_name() or user} is on an upcoming on-call week but has not "
+            'attested "D8 reviewed before first shift" (D9 §3.4).',
+            user,
+        )
+        for user in unready_users(list(people.values()))
+    ]
 
 
 def remind_unready(*, week: RotationWeek) -> list:
@@ -507,37 +528,79 @@ def respond_swap(*, actor, swap: SwapRequest, accept: bool) -> SwapRequest:
         _save(swap, actor=actor, reason="Accepted")
         if not swap.needs_owner_approval:
             return _apply(swap, actor=actor)
-        owner = selectors.tier_holder(selectors.INGESTION_OWNER, at=timezone.now())
-        if owner is not None and owner.pk not in (swap.requester_id, swap.colleague_id):
-            _grant(swap, owner, "view_swaprequest", "approve_swaprequest")
-            notify(
-                owner,
-                "rotations/swap-needs-approval",
-                {"swap": swap, "url": reverse("rotations:swap_detail", args=[swap.pk])},
-                dedupe_key=f"rotations:swap:{swap.pk}:needs-approval:{owner.pk}",
-            )
+        # D9 §3.2 "Owner approval": the approval mechanism addresses whoever holds the role
+        # now, neither party may decide (requester and executor), and it shows in the Owner's
+        # pending approvals.
+        approvals.request_approval(
+            kind=SWAP_APPROVAL,
+            target=swap,
+            title=f"Swap: {_person(swap.colleague)} takes {_person(swap.requester)}'s "
+            f"On-Call {Tier(swap.tier).label} shift",
+            requester=swap.requester,
+            executor=swap.colleague,
+            requirements=[authority.Requirement(OWNER, None, "D9 §3.2 Swaps")],
+            at=swap.responded_at,
+        )
         _tell(swap, swap.requester, "accepted")
         return swap
 
 
-def approve_swap(*, actor, swap: SwapRequest, approve: bool = True) -> SwapRequest:
-    """The Ingestion Owner approves (or rejects) an accepted swap; approval creates the override.
+def swap_url(request) -> str:
+    """A swap's Owner approval is decided on the swap's own page."""
+    return reverse("rotations:swap_detail", args=[request.object_id])
 
-    The one place the approval step lives, so another approval mechanism can replace it.
-    """
-    authority.require(actor, "rotations.swap.approve", obj=swap)
-    with transaction.atomic():
-        swap = _locked(swap)
-        if swap.status != SwapRequest.Status.ACCEPTED:
-            raise ValidationError("Only a swap the colleague has accepted can be decided.")
-        if not approve:
-            swap.status = SwapRequest.Status.REJECTED
-            swap.decided_by, swap.decided_at = actor, timezone.now()
-            _save(swap, actor=actor, reason="Rejected by the Ingestion Owner")
-            _tell(swap, swap.requester, "rejected")
-            _tell(swap, swap.colleague, "rejected")
-            return swap
-        return _apply(swap, actor=actor)
+
+SWAP_APPROVAL = kinds.register("rotations.swap", url=swap_url, label="Swap of on-call shifts")
+
+
+def swap_approval(swap: SwapRequest) -> ApprovalRequest | None:
+    """The Owner-approval request of an accepted swap (the one approval mechanism)."""
+    return approvals.request_for(kind=SWAP_APPROVAL, target=swap)
+
+
+def approve_swap(
+    *, actor, swap: SwapRequest, approve: bool = True, at: datetime.datetime | None = None
+) -> SwapRequest:
+    """D9 §3.2: the Ingestion Owner approves (or rejects) an accepted swap through the one
+    approval mechanism; approval creates the overrides (`swap_approved`)."""
+    request = swap_approval(swap)
+    if request is None:
+        raise ValidationError("Only a swap the colleague has accepted can be decided.")
+    approvals.decide_approval(
+        request=request,
+        actor=actor,
+        verdict="approve" if approve else "veto",
+        statement="Swap approved." if approve else "Swap rejected.",
+        at=at,
+    )
+    swap.refresh_from_db()
+    return swap
+
+
+@kinds.before_decide(SWAP_APPROVAL)
+def check_swap_open(request, *, actor, verdict, statement, confirmed, at) -> str:
+    """Only an accepted swap is decided, and a rejection is final (ask for a new swap)."""
+    swap = SwapRequest.objects.select_for_update().get(pk=request.object_id)
+    if swap.status != SwapRequest.Status.ACCEPTED:
+        raise ValidationError("Only a swap the colleague has accepted can be decided.")
+    if verdict == "withdraw":
+        raise ValidationError("A rejected swap stays rejected; ask for a new swap instead.")
+    return statement
+
+
+@kinds.on_quorum(SWAP_APPROVAL)
+def swap_approved(request, *, actor, at) -> None:
+    _apply(SwapRequest.objects.select_for_update().get(pk=request.object_id), actor=actor)
+
+
+@kinds.on_veto(SWAP_APPROVAL)
+def swap_rejected(request, *, actor, at) -> None:
+    swap = SwapRequest.objects.select_for_update().get(pk=request.object_id)
+    swap.status = SwapRequest.Status.REJECTED
+    swap.decided_by, swap.decided_at = actor, at
+    _save(swap, actor=actor, reason="Rejected by the Ingestion Owner")
+    _tell(swap, swap.requester, "rejected")
+    _tell(swap, swap.colleague, "rejected")
 
 
 def _apply(swap: SwapRequest, *, actor) -> SwapRequest:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance import authority
-from governance.killswitch.services import active_pauses
+from governance.approvals import services as approvals
+from governance.core.status import status_sections
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.ops.tokens import api_user
-from incidents.selectors import open_incidents
 from rotations import calendars, selectors, services
 from rotations.forms import HandoffNotesForm, ReadinessForm, SwapRequestForm
 from rotations.models import (
@@ -31,16 +31,18 @@ from rotations.models import (
 )
 
 CALENDAR_WEEKS = 8
-HANDOFF_INCIDENTS = 50
 
 
 def get_swap_for_user(user, pk: int) -> SwapRequest:
-    """The swap request `pk` if `user` is involved in it (guardian), else PermissionDenied."""
+    """The swap request `pk` if `user` is involved in it (guardian: a party, or asked to approve
+    it through the approval mechanism), else PermissionDenied."""
     swap = get_object_or_404(
         SwapRequest.objects.select_related("rotation", "requester", "colleague", "decided_by"),
         pk=pk,
     )
-    if not user.has_perm("rotations.view_swaprequest", swap):
+    approval = services.swap_approval(swap)
+    asked = approval is not None and user.has_perm(approvals.DECIDE_PERMISSION, approval)
+    if not (asked or user.has_perm("rotations.view_swaprequest", swap)):
         raise PermissionDenied("Only the people involved in a swap request can see it.")
     return swap
 
@@ -324,8 +326,7 @@ def handoff_detail(request, pk):
             "notes_form": notes_form,
             "can_write_notes": mine["outgoing"] or mine["incoming"],
             # D9 §3.3 "Check current system status": what the incoming pair takes over.
-            "open_incidents": open_incidents(limit=HANDOFF_INCIDENTS),
-            "active_pauses": active_pauses(),
+            "status_sections": status_sections(at=timezone.now()),
         },
     )
 

@@ -6,26 +6,24 @@ person holding the required role at that moment (checked by the authority engine
 the policy version are stored on it), never from the requester or the executor, and only on the
 request's current revision. Any veto blocks until its author withdraws it with a new row.
 
-Each kind of request registers what happens when it is approved or vetoed::
-
-    @approvals.on_quorum("phase_gate")
-    def advance(request, *, actor, at): ...
+Each kind of request registers its page, its checks and what happens when it is approved or
+vetoed in `governance.approvals.kinds`; `decide_approval` runs them on every path.
 
 The request row is locked (`select_for_update`) while quorum and vetoes are evaluated, so two
 approvers deciding at the same instant are both recorded and the transition runs exactly once.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from governance import authority
+from governance.approvals import kinds
 from governance.core.history import save_with_history as _save
 from governance.models import (
     ApprovalDecision,
@@ -36,31 +34,9 @@ from governance.models import (
     Role,
 )
 from governance.notifications.outbox import notify
+from governance.policy import selectors
 
-Callback = Callable[..., None]
-QUORUM: dict[str, Callback] = {}
-VETO: dict[str, Callback] = {}
 DECIDE_PERMISSION = "governance.decide_approvalrequest"
-
-
-def on_quorum(kind: str):
-    """Register `callback(request, *, actor, at)`, run once when a `kind` request is approved."""
-
-    def add(callback: Callback) -> Callback:
-        QUORUM[kind] = callback
-        return callback
-
-    return add
-
-
-def on_veto(kind: str):
-    """Register `callback(request, *, actor, at)`, run once when a `kind` request is vetoed."""
-
-    def add(callback: Callback) -> Callback:
-        VETO[kind] = callback
-        return callback
-
-    return add
 
 
 def current_policy_version() -> PolicyVersion | None:
@@ -84,6 +60,7 @@ def request_approval(
     """Open a request for the roles of `requirements` (from an authority Decision) to approve
     `target`; address it to the people holding them now (guardian grant + mail)."""
     at = at or timezone.now()
+    kinds.get(kind)
     requirements = list(requirements)
     if not requirements:
         raise ValueError("An approval request needs at least one required role.")
@@ -164,22 +141,40 @@ def evaluate(request: ApprovalRequest) -> str:
 
 
 def decide_approval(
-    *, request: ApprovalRequest, actor, verdict: str, statement: str, at: datetime | None = None
+    *,
+    request: ApprovalRequest,
+    actor,
+    verdict: str,
+    statement: str,
+    confirmed: bool = False,
+    at: datetime | None = None,
 ) -> ApprovalDecision:
     """Record `actor`'s approval, veto or withdrawal of their veto (DESIGN "Approvals and
     sign-offs"; e.g. D9 §5.1 "Owner (within 15 min)"). Refused with the reason in plain words
     when the actor holds no required role now, asked or carries the action out, or already
-    decided so on this revision. Runs the kind's on_quorum/on_veto callback exactly once."""
+    decided so on this revision, or when a check of the request's kind refuses (e.g. D9 §6.2:
+    a GA sign-off confirms the role's statement, `confirmed`). The one door for every decision:
+    pages, admin and API all come here. Runs the kind's callbacks exactly once."""
     at = at or timezone.now()
     statement = (statement or "").strip()
     if verdict not in ApprovalDecision.Verdict.values:
         raise ValidationError(f"Unknown verdict {verdict!r}.")
-    if not statement:
-        word = "statement" if verdict == ApprovalDecision.Verdict.APPROVE else "reason"
-        raise ValidationError(f"Write a {word} for your decision.")
     with transaction.atomic():
         request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+        kind = kinds.get(request.kind)
         decision = authority.require(actor, "approval.decide", obj=request, at=at)
+        for check in kind.before_decide:
+            statement = check(
+                request,
+                actor=actor,
+                verdict=verdict,
+                statement=statement,
+                confirmed=confirmed,
+                at=at,
+            ).strip()
+        if not statement:
+            word = "statement" if verdict == ApprovalDecision.Verdict.APPROVE else "reason"
+            raise ValidationError({"statement": f"Write a {word} for your decision."})
         latest = stances(request)
         mine = {role_id: d for (role_id, person_id), d in latest.items() if person_id == actor.pk}
         required = {r.role.key: r.role for r in request.requirements.select_related("role")}
@@ -212,11 +207,13 @@ def decide_approval(
                 f"You already recorded “{row.get_verdict_display()}” as {role.name} on this "
                 "version of the request."
             ) from None
-        _transition(request, actor=actor, at=at)
+        _transition(request, kind=kind, actor=actor, at=at)
+        for hook in kind.after_decide:
+            hook(row, actor=actor, at=at)
     return row
 
 
-def _transition(request: ApprovalRequest, *, actor, at: datetime) -> None:
+def _transition(request: ApprovalRequest, *, kind: kinds.ApprovalKind, actor, at: datetime) -> None:
     """Apply the status the decisions give; run the callback on entering approved/vetoed."""
     status = evaluate(request)
     if status == request.status:
@@ -224,8 +221,10 @@ def _transition(request: ApprovalRequest, *, actor, at: datetime) -> None:
     request.status = status
     request.resolved_at = at if status != ApprovalRequest.Status.PENDING else None
     _save(request, actor=actor, reason=f"Approval {status}")
-    callbacks = {ApprovalRequest.Status.APPROVED: QUORUM, ApprovalRequest.Status.VETOED: VETO}
-    callback = callbacks.get(status, {}).get(request.kind)
+    callback = {
+        ApprovalRequest.Status.APPROVED: kind.on_quorum,
+        ApprovalRequest.Status.VETOED: kind.on_veto,
+    }.get(status)
     if callback:
         callback(request, actor=actor, at=at)
 
@@ -262,6 +261,16 @@ def cancel_request(*, request: ApprovalRequest, actor, reason: str, at=None) -> 
         _save(request, actor=actor, reason=reason)
 
 
+def request_for(*, target, kind: str | None = None) -> ApprovalRequest | None:
+    """The latest request about `target` (of `kind`, when given)."""
+    requests = ApprovalRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=target.pk
+    )
+    if kind is not None:
+        requests = requests.filter(kind=kind)
+    return requests.order_by("-created_at", "-id").first()
+
+
 def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
     """Requests waiting on `user` now: addressed to them (guardian) and still decidable."""
     at = at or timezone.now()
@@ -287,7 +296,6 @@ def overdue_requirements(*, now: datetime):
 def escalate_overdue(*, now: datetime) -> int:
     """An approval not given by its deadline is escalated once: mail to the approver's backup
     and to the Ingestion Owner (DESIGN "Approvals": pending requests are escalated)."""
-    from governance.policy import selectors
 
     fired = 0
     due = overdue_requirements(now=now).filter(escalation__isnull=True)
@@ -324,20 +332,5 @@ def escalate_overdue(*, now: datetime) -> int:
 
 
 def approval_url(request: ApprovalRequest) -> str:
-    """The page where `request` is decided (mails, pending-approval lists).
-
-    Kill-switch requests are decided on their activation's page, rollout, GA, rollback and
-    policy-version requests on the sign-off page, a client communication on its incident's page,
-    a launch item on its launch's checklist. An unknown kind falls back to the dashboard.
-    """
-    kind = request.kind
-    if kind.startswith("killswitch."):
-        return reverse("killswitch:detail", args=[request.object_id])
-    if kind.startswith("rollout.") or kind == "policy.publish":
-        return reverse("rollout:signoff", args=[request.pk])
-    if kind == "incident.client_comm":
-        return reverse("incidents:detail", args=[request.target.incident_id])
-    if kind == "launch.item":
-        item = request.target
-        return reverse("launch:detail", args=[item.launch_id]) + f"#item-{item.activity.key}"
-    return reverse("dashboard")
+    """The page where `request` is decided (mails, pending-approval lists), as its kind says."""
+    return kinds.get(request.kind).url(request)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from governance import authority
 from governance.duties.services import local_zone
 from governance.models import (
     ApprovalDecision,
@@ -28,10 +29,16 @@ from governance.models import (
     CommunicationRule,
     DutyInstance,
     HandoffChecklistItem,
+    KillSwitchActivation,
     Notification,
     OnCallTier,
     RoleAssignment,
 )
+from governance.notifications.outbox import notify
+from incidents.models import Incident, IncidentEvent, IncidentStep, IncidentUpdate, Responder
+from rotations.models import Handoff, Override, RotationWeek
+from rotations.reminders import HOUR
+from rotations.selectors import on_call_at
 
 # A sweep runs every 15-60 s: a step fired within this of its due time fired on time.
 STEP_TOLERANCE = datetime.timedelta(minutes=2)
@@ -120,7 +127,6 @@ def is_night(at: datetime.datetime) -> bool:
 
 def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
     """The compliance figures of [start, end) (D9 §3.1, §4.2, §5.1, §2.2, §7.1, §2.1)."""
-    from incidents.models import Incident, IncidentStep, IncidentUpdate, Responder
 
     now = timezone.now()
     horizon = min(end, now)
@@ -250,7 +256,6 @@ def _long_pauses(*, start, end) -> Ratio:
     """D9 §2.2 Pause (> 1 hour), A = Owner: each pause that passed one hour in the period, and
     whether its "longer than one hour" request was approved by the Ingestion Owner (the
     activation's own approval does not count: it approved a pause, not its length)."""
-    from governance.models import KillSwitchActivation
 
     pauses = list(
         KillSwitchActivation.objects.filter(
@@ -275,8 +280,6 @@ def _handoffs(*, start, end, horizon) -> Ratio:
     """D9 §3.3: handoffs of the period whose whole checklist was ticked within one hour after
     the handoff instant (`rotations.reminders.HOUR`, after which the reminder chases it).
     Handoffs whose hour has not passed yet are not counted."""
-    from rotations.models import Handoff
-    from rotations.reminders import HOUR
 
     items = HandoffChecklistItem.objects.count()
     ratio = Ratio()
@@ -307,7 +310,6 @@ def _duties(*, start, end) -> tuple[Ratio, dict]:
 def _people(*, start, end, incident_ids, responders) -> list[PersonFigures]:
     """Per person: hours on the rotation's Primary/Secondary tiers (weeks and overrides), pages
     received in the period's incidents, and those received at night."""
-    from rotations.models import Override, RotationWeek
 
     people: dict[int, PersonFigures] = {}
 
@@ -381,8 +383,6 @@ def report_rows(report: Report) -> list[list]:
 
 def send_monthly_report(*, now: datetime.datetime) -> int:
     """Once a month, mail last month's report to the Ingestion Owner (and backup), once."""
-    from governance import authority
-    from governance.notifications.outbox import notify
 
     local = now.astimezone(local_zone())
     year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
@@ -404,7 +404,6 @@ def send_monthly_report(*, now: datetime.datetime) -> int:
 
 def roles_at(at: datetime.datetime) -> list[tuple[str, str]]:
     """(role, person) pairs in force at `at`: assigned roles and the on-call tiers (evidence)."""
-    from rotations.selectors import on_call_at
 
     day = timezone.localdate(at)
     pairs = []
@@ -504,8 +503,6 @@ def month_evidence(*, year: int, month: int) -> bytes:
     of the month's incidents, who held which role when (role assignments, rotation weeks and
     overrides in force during the month), every approval decision of the month with the policy
     version it was made under, and the mails sent. A fixed number of queries."""
-    from incidents.models import IncidentEvent
-    from rotations.models import Override, RotationWeek
 
     start, end = month_bounds(year, month)
     report = build_report(start=start, end=end)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.compliance import report as compliance
+from incidents.models import Incident
 
 READERS = {authority.OWNER, "sre_lead"}
 
@@ -90,7 +91,6 @@ def report(request):
 
 @login_required
 def incident_pack(request, pk: int):
-    from incidents.models import Incident
 
     _require_reader(request.user)
     incident = get_object_or_404(Incident.objects.select_related("severity"), pk=pk)

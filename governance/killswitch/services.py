@@ -10,11 +10,14 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.core.history import save_with_history
+from governance.core.status import register_status_section
 from governance.killswitch.authority import LONG_PAUSE, action_row, duty_roles, resume_row
 from governance.models import (
     ApprovalRequest,
@@ -29,9 +32,15 @@ from governance.models import (
 )
 from governance.notifications.outbox import notify
 
-KIND_ACTIVATION = "killswitch.activation"
-KIND_LONG_PAUSE = "killswitch.long_pause"
-KIND_RESUME = "killswitch.resume"
+
+def activation_url(request) -> str:
+    """Kill-switch requests are decided on their activation's page."""
+    return reverse("killswitch:detail", args=[request.object_id])
+
+
+KIND_ACTIVATION = kinds.register("killswitch.activation", url=activation_url)
+KIND_LONG_PAUSE = kinds.register("killswitch.long_pause", url=activation_url)
+KIND_RESUME = kinds.register("killswitch.resume", url=activation_url)
 
 
 def bump_state(*, at: datetime) -> None:
@@ -203,7 +212,7 @@ def activate_kill_switch(
     return activation
 
 
-@approvals.on_quorum(KIND_ACTIVATION)
+@kinds.on_quorum(KIND_ACTIVATION)
 def _activation_approved(request: ApprovalRequest, *, actor, at) -> None:
     """The approver(s) agreed: an awaiting pause takes effect; others are logged as approved."""
     activation = KillSwitchActivation.objects.select_for_update().get(pk=request.object_id)
@@ -222,7 +231,7 @@ def _activation_approved(request: ApprovalRequest, *, actor, at) -> None:
     bump_state(at=at)
 
 
-@approvals.on_veto(KIND_ACTIVATION)
+@kinds.on_veto(KIND_ACTIVATION)
 def _activation_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     """A veto of a pause still awaiting approval rejects it: ingestion keeps running. A veto of
     an "activate first" pause is logged; lifting it goes through resume (§5.3)."""
@@ -253,7 +262,7 @@ def _decisions_text(request: ApprovalRequest) -> str:
     )
 
 
-@approvals.on_quorum(KIND_LONG_PAUSE)
+@kinds.on_quorum(KIND_LONG_PAUSE)
 def _long_pause_approved(request: ApprovalRequest, *, actor, at) -> None:
     activation = KillSwitchActivation.objects.get(pk=request.object_id)
     _log(
@@ -426,7 +435,7 @@ def resume_kill_switch(
     return activation
 
 
-@approvals.on_quorum(KIND_RESUME)
+@kinds.on_quorum(KIND_RESUME)
 def _resume_approved(request: ApprovalRequest, *, actor, at) -> None:
     activation = KillSwitchActivation.objects.select_for_update().get(pk=request.object_id)
     if activation.status not in KillSwitchActivation.LIVE:
@@ -505,3 +514,16 @@ def status_payload(*, workspace_slug: str = "") -> dict | None:
     else:
         payload.update(scope=None, since=None, activation=None)
     return payload
+
+
+def active_pauses_status(at: datetime) -> dict:
+    """The "Active kill-switch pauses" section of the system status (D9 §3.3)."""
+    return {"pauses": active_pauses()}
+
+
+register_status_section(
+    key="active_pauses",
+    template="governance/killswitch/status_active_pauses.html",
+    context=active_pauses_status,
+    position=20,
+)

@@ -10,9 +10,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.core.history import save_with_history as _save
 from governance.duties.services import holders_of, raci
@@ -28,7 +30,14 @@ from governance.models import (
 )
 from governance.notifications.outbox import notify
 
-KIND = "launch.item"
+
+def item_url(request) -> str:
+    """A launch item is signed off on its launch's checklist, at the item."""
+    item = request.target
+    return reverse("launch:detail", args=[item.launch_id]) + f"#item-{item.activity.key}"
+
+
+KIND = kinds.register("launch.item", url=item_url)
 GO_NO_GO = "go_no_go_decision"
 PHASES = (RaciActivity.LifecyclePhase.PRE_LAUNCH, RaciActivity.LifecyclePhase.LAUNCH)
 
@@ -200,7 +209,7 @@ def _signed_off(item: LaunchChecklistItem, *, actor, at) -> None:
         )
 
 
-@approvals.on_quorum(KIND)
+@kinds.on_quorum(KIND)
 def _item_approved(request: ApprovalRequest, *, actor, at) -> None:
     """The Accountable signed off: the item is final and its Informed roles are told."""
     item = LaunchChecklistItem.objects.select_for_update().get(pk=request.object_id)
@@ -208,7 +217,7 @@ def _item_approved(request: ApprovalRequest, *, actor, at) -> None:
         _signed_off(item, actor=actor, at=at)
 
 
-@approvals.on_veto(KIND)
+@kinds.on_veto(KIND)
 def _item_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     """The Accountable refused: the item is open again for its Responsible."""
     item = LaunchChecklistItem.objects.select_for_update().get(pk=request.object_id)

@@ -7,8 +7,9 @@ Each rule is a small function on plain values, so the admin forms can run it on 
 it is saved, and `find_problems()` runs them all on the stored rows.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core import checks
 from django.db import DatabaseError
@@ -267,24 +268,15 @@ def _overlap_findings() -> list[Finding]:
     return [Finding(NOTE, "policy_overlap", message) for message in overlaps()]
 
 
-def _readiness_findings(now) -> list[Finding]:
-    """D9 §3.4 "D8 reviewed before first shift": people on an upcoming week who have not
-    attested it."""
-    from rotations import services as rotation_services
-    from rotations.models import RotationWeek
+FindingSource = Callable[[datetime], list[Finding]]
+FINDING_SOURCES: list[FindingSource] = []
 
-    weeks = RotationWeek.objects.filter(ends_at__gt=now).select_related("primary", "secondary")
-    people = {u.pk: u for week in weeks[:500] for u in (week.primary, week.secondary) if u}
-    return [
-        Finding(
-            WARNING,
-            "on_call_not_ready",
-            f"{user.get_full_name() or user} is on an upcoming on-call week but has not "
-            'attested "D8 reviewed before first shift" (D9 §3.4).',
-            user,
-        )
-        for user in rotation_services.unready_users(list(people.values()))
-    ]
+
+def register_findings(source: FindingSource) -> FindingSource:
+    """Register `source(now) -> [Finding, ...]`: policy findings another app can tell (the
+    rotations app: people on an upcoming week who have not attested D9 §3.4 readiness)."""
+    FINDING_SOURCES.append(source)
+    return source
 
 
 def find_problems(*, now=None) -> list[Finding]:
@@ -299,7 +291,7 @@ def find_problems(*, now=None) -> list[Finding]:
         *_assignment_findings(now),
         *_contact_findings(),
         *_overlap_findings(),
-        *_readiness_findings(now),
+        *(finding for source in FINDING_SOURCES for finding in source(now)),
     ]
     return sorted(findings, key=lambda finding: finding.level != ERROR)
 

@@ -7,6 +7,7 @@ D9 v1.0; every cell comes from the database.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -82,27 +83,24 @@ class Rule:
 Block = Heading | Paragraph | Table | Code | Rule
 
 
+ScheduleSource = Callable[[int], list[tuple[str, str, str]]]
+SCHEDULE_SOURCES: list[ScheduleSource] = []
+
+
+def register_schedule_source(source: ScheduleSource) -> ScheduleSource:
+    """Register `source(count) -> [(week label, primary, secondary), ...]` for the D9 §3.2
+    schedule section; the rotations app registers the policy rotation's weeks in `ready()`."""
+    SCHEDULE_SOURCES.append(source)
+    return source
+
+
 def rotation_schedule_rows(count: int) -> list[tuple[str, str, str]]:
-    """D9 §3.2: (week label, primary, secondary) for the next `count` rotation weeks.
-
-    The rotations app fills this in; until rotations exist there are none and D9's blanks print.
-    """
-    from django.utils import timezone
-
-    from rotations import selectors as rotation_selectors
-
-    rotation = rotation_selectors.policy_rotation()
-    if rotation is None:
-        return []
-    weeks = rotation_selectors.effective_weeks(rotation, start=timezone.now(), count=count)
-    return [
-        (
-            f"Week {number} ({week.local_start():%a %d %b %Y})",
-            person(primary) if primary else SLOT_BLANK,
-            person(secondary) if secondary else SLOT_BLANK,
-        )
-        for number, (week, primary, secondary, _overrides) in enumerate(weeks, start=1)
-    ]
+    """D9 §3.2: (week label, primary, secondary) for the next `count` rotation weeks, from the
+    registered source; with none (or no rotation yet) D9's blanks print."""
+    for source in SCHEDULE_SOURCES:
+        if rows := source(count):
+            return rows
+    return []
 
 
 def person(user) -> str:

@@ -12,16 +12,18 @@
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.core.history import save_with_history as _save
 from governance.killswitch import services as killswitch
@@ -46,14 +48,19 @@ from governance.models import (
     Rollout,
 )
 from governance.notifications.outbox import notify
+from governance.policy import selectors
 from governance.rollout import authority as signoff_authority
 
-KIND_ADVANCE = "rollout.phase_advance"
-KIND_ROLLBACK = "rollout.rollback"
-KIND_PUBLISH = "policy.publish"
+
+def signoff_url(request) -> str:
+    """Rollout, GA, rollback and policy-version requests are decided on the sign-off page."""
+    return reverse("rollout:signoff", args=[request.pk])
+
+
+KIND_ADVANCE = kinds.register("rollout.phase_advance", url=signoff_url)
+KIND_ROLLBACK = kinds.register("rollout.rollback", url=signoff_url)
+KIND_PUBLISH = kinds.register("policy.publish", url=signoff_url)
 KINDS = (KIND_ADVANCE, KIND_ROLLBACK, KIND_PUBLISH)
-# Issue "Rollout phases": open incidents of these severities block advancing.
-BLOCKING_SEVERITIES = ("P1", "P2")
 # Issue "Rollout phases": a sign-off pending this long reminds its addressee, once.
 REMIND_AFTER = timedelta(hours=24)
 # Issue "Rollout phases": an emergency rollback's approval pending this long goes to the backup.
@@ -96,33 +103,34 @@ def target_of(request: ApprovalRequest):
     return model.objects.filter(pk=request.object_id).first()
 
 
-def request_for(target) -> ApprovalRequest | None:
-    """The latest sign-off request about `target`."""
-    return (
-        ApprovalRequest.objects.filter(
-            content_type=ContentType.objects.get_for_model(target), object_id=target.pk
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
+Blocker = Callable[[datetime], list[str]]
+BLOCKERS: list[Blocker] = []
+
+
+def register_blocker(blocker: Blocker) -> Blocker:
+    """Register `blocker(at) -> [reason, ...]`: something that forbids advancing a phase now.
+
+    The rollout does not know incidents; the incidents app registers "an open P1/P2" in its
+    `ready()`, and the kill switch's active pauses are registered below.
+    """
+    BLOCKERS.append(blocker)
+    return blocker
 
 
 def blockers(*, at: datetime | None = None) -> list[str]:
-    """What forbids advancing now, in plain words: open P1/P2 incidents, active pauses."""
-    from incidents.models import Incident
+    """What forbids advancing now, in plain words (issue "Rollout phases"): every registered
+    blocker's reasons, e.g. open P1/P2 incidents and active pauses."""
+    at = at or timezone.now()
+    return [reason for blocker in BLOCKERS for reason in blocker(at)]
 
-    found = []
-    incidents = (
-        Incident.objects.exclude(status=Incident.Status.RESOLVED)
-        .filter(severity__key__in=BLOCKING_SEVERITIES)
-        .select_related("severity")
-        .order_by("opened_at")
-    )
-    for incident in incidents:
-        found.append(f"{incident.severity.key} incident #{incident.pk} “{incident.title}” is open.")
-    for pause in killswitch.active_pauses():
-        found.append(f"A kill-switch pause is active ({pause.scope_label}: {pause.scenario}).")
-    return found
+
+@register_blocker
+def active_pauses_block(at: datetime) -> list[str]:
+    """No phase advances while a kill-switch pause is active."""
+    return [
+        f"A kill-switch pause is active ({pause.scope_label}: {pause.scenario})."
+        for pause in killswitch.active_pauses()
+    ]
 
 
 def approver_states(request: ApprovalRequest, *, at: datetime | None = None) -> list[dict]:
@@ -361,27 +369,51 @@ def _announce_transition(transition: PhaseTransition, *, at: datetime) -> None:
         )
 
 
-@approvals.on_quorum(KIND_ADVANCE)
+@kinds.on_quorum(KIND_ADVANCE)
 def _advance_approved(request: ApprovalRequest, *, actor, at) -> None:
     advance = PhaseAdvance.objects.get(approval=request)
     complete_advance(advance=advance, actor=actor, at=at)
 
 
-@approvals.on_veto(KIND_ADVANCE)
+@kinds.on_veto(KIND_ADVANCE)
 def _advance_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     advance = PhaseAdvance.objects.select_for_update().get(approval=request)
     advance.status = PhaseAdvance.Status.VETOED
     _save(advance, actor=actor, reason="Vetoed")
 
 
-def _check_addressee(request: ApprovalRequest, actor, *, at: datetime, action: str) -> None:
-    authority.require(actor, action, obj=request, at=at)
+def check_addressee(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
+    """A sign-off is decided only by the person it is addressed to (guardian grant), D9 §6.1.
+    An approval without words records "Approved."; a withdrawal "Veto withdrawn."."""
     if not actor.has_perm(approvals.DECIDE_PERMISSION, request):
         raise PermissionDenied("This sign-off is not addressed to you.")
+    if verdict == ApprovalDecision.Verdict.VETO and not statement:
+        raise ValidationError({"statement": "Give the reason of your veto."})
+    defaults = {"approve": "Approved.", "withdraw": "Veto withdrawn."}
+    return statement or defaults.get(verdict, "")
 
 
-def _sync_target(request: ApprovalRequest, *, actor) -> None:
+def check_ga_statement(
+    request: ApprovalRequest, *, actor, verdict, statement, confirmed, at
+) -> str:
+    """D9 §6.2: each GA approver confirms the statement of their role; the confirmed statement
+    is what the sign-off records."""
+    target = target_of(request)
+    if verdict != ApprovalDecision.Verdict.APPROVE or not (
+        isinstance(target, PhaseAdvance) and target.is_ga
+    ):
+        return statement
+    decision = authority.require(actor, "ga.sign", obj=request, at=at)
+    ga = _ga_statement(decision.acting_roles)
+    if not confirmed:
+        raise ValidationError({"confirmed": f"Confirm your GA statement (D9 §6.2): {ga}"})
+    extra = "" if statement in ("", "Approved.") else f"\n{statement}"
+    return f"Confirmed: {ga}{extra}"
+
+
+def sync_target(row: ApprovalDecision, *, actor, at) -> None:
     """After a withdrawal the request may be pending again: so is what it approves."""
+    request = row.request
     request.refresh_from_db()
     if request.status != ApprovalRequest.Status.PENDING:
         return
@@ -395,8 +427,8 @@ def _sync_target(request: ApprovalRequest, *, actor) -> None:
         _save(target, actor=actor, reason="Veto withdrawn")
 
 
-def _mail_requester(row: ApprovalDecision) -> None:
-    """Issue "Reminders": every decision mails the requester."""
+def mail_requester(row: ApprovalDecision, *, actor, at) -> None:
+    """Issue "Reminders": every decision on a sign-off mails the requester."""
     notify(
         row.request.requester,
         "signoff-decided",
@@ -405,14 +437,11 @@ def _mail_requester(row: ApprovalDecision) -> None:
     )
 
 
-def _decide(*, request, actor, verdict: str, statement: str, at) -> ApprovalDecision:
-    with transaction.atomic():
-        row = approvals.decide_approval(
-            request=request, actor=actor, verdict=verdict, statement=statement, at=at
-        )
-        _sync_target(row.request, actor=actor)
-        _mail_requester(row)
-    return row
+for _kind in KINDS:
+    kinds.before_decide(_kind)(check_addressee)
+    kinds.before_decide(_kind)(check_ga_statement)
+    kinds.after_decide(_kind)(sync_target)
+    kinds.after_decide(_kind)(mail_requester)
 
 
 def sign(
@@ -423,42 +452,35 @@ def sign(
     confirmed: bool = False,
     at: datetime | None = None,
 ) -> ApprovalDecision:
-    """Approve a sign-off addressed to `actor` (guardian grant) while holding its role
-    (D9 §6.1; for GA, D9 §6.2: the role's statement must be confirmed, and is the statement)."""
-    at = at or timezone.now()
-    target = target_of(request)
-    if isinstance(target, PhaseAdvance) and target.is_ga:
-        _check_addressee(request, actor, at=at, action="ga.sign")
-        decision = authority.decide(actor, "ga.sign", obj=request, at=at)
-        ga = _ga_statement(decision.acting_roles)
-        if not confirmed:
-            raise ValidationError({"confirmed": f"Confirm your GA statement: {ga}"})
-        statement = f"Confirmed: {ga}" + (f"\n{statement.strip()}" if statement.strip() else "")
-    else:
-        _check_addressee(request, actor, at=at, action="approval.decide")
-        statement = statement.strip() or "Approved."
-    return _decide(request=request, actor=actor, verdict="approve", statement=statement, at=at)
+    """Approve a sign-off addressed to `actor` while holding its role (D9 §6.1; for GA, D9
+    §6.2: the role's statement must be `confirmed`, and is the statement). The checks are the
+    kind's, run by the one `decide_approval` on every path."""
+    return approvals.decide_approval(
+        request=request,
+        actor=actor,
+        verdict="approve",
+        statement=statement,
+        confirmed=confirmed,
+        at=at,
+    )
 
 
 def veto(
     *, request: ApprovalRequest, actor, reason: str, at: datetime | None = None
 ) -> ApprovalDecision:
     """Veto a sign-off (D9 §6.1 "Veto Power: any approver"; §6.2 "any single veto blocks")."""
-    at = at or timezone.now()
-    _check_addressee(request, actor, at=at, action="approval.decide")
-    if not (reason or "").strip():
-        raise ValidationError({"statement": "Give the reason of your veto."})
-    return _decide(request=request, actor=actor, verdict="veto", statement=reason, at=at)
+    return approvals.decide_approval(
+        request=request, actor=actor, verdict="veto", statement=reason, at=at
+    )
 
 
 def withdraw(
     *, request: ApprovalRequest, actor, statement: str = "", at: datetime | None = None
 ) -> ApprovalDecision:
     """Lift one's own veto with a new decision row; the request is pending again."""
-    at = at or timezone.now()
-    _check_addressee(request, actor, at=at, action="approval.decide")
-    statement = (statement or "").strip() or "Veto withdrawn."
-    return _decide(request=request, actor=actor, verdict="withdraw", statement=statement, at=at)
+    return approvals.decide_approval(
+        request=request, actor=actor, verdict="withdraw", statement=statement, at=at
+    )
 
 
 def role_words(keys) -> str:
@@ -612,14 +634,14 @@ def _apply_rollback(sign_off: RollbackSignOff, *, actor, at: datetime) -> None:
     _announce_transition(transition, at=at)
 
 
-@approvals.on_quorum(KIND_ROLLBACK)
+@kinds.on_quorum(KIND_ROLLBACK)
 def _rollback_approved(request: ApprovalRequest, *, actor, at) -> None:
     sign_off = RollbackSignOff.objects.get(approval=request)
     if sign_off.status in (RollbackSignOff.Status.PENDING, RollbackSignOff.Status.VETOED):
         _apply_rollback(sign_off, actor=actor, at=at)
 
 
-@approvals.on_veto(KIND_ROLLBACK)
+@kinds.on_veto(KIND_ROLLBACK)
 def _rollback_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     """A veto blocks a pending rollback; an emergency one already in effect stays (its record
     shows the veto, and the requester is mailed)."""
@@ -726,7 +748,7 @@ def _put_in_force(draft: PolicyVersion, *, actor, at: datetime) -> None:
     _save(draft, actor=actor, reason="Approved and published")
 
 
-@approvals.on_quorum(KIND_PUBLISH)
+@kinds.on_quorum(KIND_PUBLISH)
 def _publish_approved(request: ApprovalRequest, *, actor, at) -> None:
     draft = PolicyVersion.objects.select_for_update().get(pk=request.object_id)
     for decision in approvals.stances(request).values():
@@ -785,7 +807,6 @@ def address_overdue_rollbacks(*, now: datetime) -> int:
         due_at__lte=now,
         role__notion=Role.Notion.ASSIGNED,
     ).select_related("request", "role")
-    from governance.policy import selectors
 
     for requirement in overdue[:200]:
         _, backup = selectors.role_holders(requirement.role.key, at=now)

@@ -378,7 +378,7 @@ def policy_version_new(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            signoff = rollout.request_for(version)
+            signoff = approvals.request_for(target=version)
             messages.success(request, f"D9 v{version.version} proposed.")
             if signoff:
                 return redirect("rollout:signoff", signoff.pk)

@@ -2,10 +2,12 @@
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.killswitch import services as killswitch
 from governance.launch import services as launch
@@ -82,7 +84,18 @@ def _request(kind: str, requester):
 
 
 def test_every_registered_approval_kind_has_a_decision_page():
-    assert set(approvals.QUORUM) <= set(KINDS)
+    assert set(kinds.KINDS) <= set(KINDS)
+
+
+def test_an_unknown_approval_kind_fails_loudly(owner):
+    with pytest.raises(ImproperlyConfigured, match="not registered"):
+        approvals.request_approval(
+            kind="nobody.registered",
+            target=PolicyVersion.objects.first(),
+            title="Unknown",
+            requester=owner,
+            requirements=[authority.Requirement("sre_lead", None, "test row")],
+        )
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

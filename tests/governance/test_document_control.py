@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from governance.approvals import services as approvals
 from governance.models import ApprovalRequest, PolicyVersion
 from governance.policy.render import render_policy_markdown
 from governance.rollout import services as rollout
@@ -26,7 +27,7 @@ def propose(actor):
 def test_a_version_proposed_by_an_editor_needs_all_three_approvals(owner, sre_lead, pm, make_user):
     editor = make_user("editor", is_superuser=True, is_staff=True)
     draft = propose(editor)
-    request = rollout.request_for(draft)
+    request = approvals.request_for(target=draft)
     assert request.kind == "policy.publish"
     assert requirement_roles(request) == ["ingestion_owner", "sre_lead", "product_manager"]
     rollout.sign(request=request, actor=owner)
@@ -43,7 +44,7 @@ def test_a_version_proposed_by_an_editor_needs_all_three_approvals(owner, sre_le
 
 def test_the_owner_proposing_gives_their_approval_the_others_still_sign(owner, sre_lead, pm):
     draft = propose(owner)
-    request = rollout.request_for(draft)
+    request = approvals.request_for(target=draft)
     assert requirement_roles(request) == ["sre_lead", "product_manager"]
     rollout.sign(request=request, actor=sre_lead)
     draft.refresh_from_db()
@@ -55,7 +56,7 @@ def test_the_owner_proposing_gives_their_approval_the_others_still_sign(owner, s
 
 def test_a_veto_keeps_the_version_a_draft(owner, sre_lead, pm):
     draft = propose(owner)
-    request = rollout.request_for(draft)
+    request = approvals.request_for(target=draft)
     rollout.veto(request=request, actor=pm, reason="Wording unclear.")
     rollout.sign(request=request, actor=sre_lead)
     draft.refresh_from_db()
@@ -72,7 +73,7 @@ def test_a_person_without_a_section_9_role_may_not_propose(owner, support):
 
 def test_render_policy_shows_the_versions_and_the_approvals(owner, sre_lead, pm):
     draft = propose(owner)
-    request = rollout.request_for(draft)
+    request = approvals.request_for(target=draft)
     text = render_policy_markdown()
     assert "| 1.1 |" not in text, "a draft is not part of the document yet"
     rollout.sign(request=request, actor=sre_lead)

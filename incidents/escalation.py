@@ -17,6 +17,7 @@ at most once per incident whatever the number of steps naming them (outbox dedup
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +29,6 @@ from incidents.workdays import next_working_day_start
 
 PAGE_ACTIONS = {EscalationStep.Action.ACKS, EscalationStep.Action.JOINS}
 UPDATE_RULE = "incident_update"
-DEFAULT_UPDATE_MINUTES = 30
 # A sweep handles at most this many steps; the rest wait for the next run (every 30 s).
 SWEEP_LIMIT = 5000
 CHUNK = 200
@@ -40,13 +40,19 @@ def ladder_key(role: Role | None, action: str) -> str:
 
 
 def update_cadence() -> datetime.timedelta:
-    """D9 §7.1 "Incident update ... Every 30 min", read from the policy row."""
+    """D9 §7.1 "Incident update ... Every 30 min", read from the policy row (there is no
+    number in the code: without the row, incidents cannot promise their next update)."""
     minutes = (
         CommunicationRule.objects.filter(key=UPDATE_RULE)
         .values_list("cadence_minutes", flat=True)
         .first()
     )
-    return datetime.timedelta(minutes=minutes or DEFAULT_UPDATE_MINUTES)
+    if not minutes:
+        raise ImproperlyConfigured(
+            f'D9 §7.1 "Incident update" (communication rule "{UPDATE_RULE}") has no cadence; '
+            "set it in the admin."
+        )
+    return datetime.timedelta(minutes=minutes)
 
 
 def freeze_ladder(incident: Incident, *, severity: Severity, start: datetime.datetime) -> None:

@@ -501,7 +501,6 @@ def approve_client_communication(
     """D9 §7.2: the PM approves a client-facing incident communication (not its drafter);
     the decision is recorded by the approval mechanism, whose quorum marks it approved."""
     now = timezone.now()
-    authority.require(actor, "incident.client_comm.approve", obj=communication, at=now)
     request = approval_request_for(communication)
     if request is None:
         raise PermissionDenied("This communication has no approval request.")
@@ -514,6 +513,14 @@ def approve_client_communication(
     )
     communication.refresh_from_db()
     return communication
+
+
+@kinds.before_decide(CLIENT_COMM_APPROVAL)
+def check_client_comm(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
+    """D9 §7.2: the approver roles decide a draft, never its drafter — on every door."""
+    communication = ClientCommunication.objects.get(pk=request.object_id)
+    authority.require(actor, "incident.client_comm.approve", obj=communication, at=at)
+    return statement
 
 
 @kinds.on_quorum(CLIENT_COMM_APPROVAL)

@@ -204,15 +204,6 @@ def add_to_roster(*, rotation: Rotation, user, actor, position: int | None = Non
         return member
 
 
-def remove_from_roster(*, rotation: Rotation, user, actor) -> None:
-    """Take `user` off the roster (kept, inactive) and reassign their future weeks."""
-    with transaction.atomic():
-        member = RosterMember.objects.get(rotation=rotation, user=user)
-        member.active = False
-        _save(member, actor=actor, reason="Removed from the roster")
-        regenerate_future_weeks(rotation=rotation, actor=actor)
-
-
 # ---------------------------------------------------------------------------------------------
 # Readiness (D9 §3.4)
 
@@ -363,12 +354,6 @@ def create_override(
         created_by=actor,
     )
     _save(override, actor=actor, reason="Swap approved" if swap else "Override")
-    return override
-
-
-def cancel_override(*, actor, override: Override) -> Override:
-    override.cancelled_at = timezone.now()
-    _save(override, actor=actor, reason="Override cancelled")
     return override
 
 

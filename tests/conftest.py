@@ -208,3 +208,26 @@ def primary(on_call_now):
 def secondary(on_call_now):
     """The On-Call Secondary now (the next engineer in the roster)."""
     return on_call_now.secondary
+
+
+@pytest.fixture
+def people(owner, sre_lead, pm, support, outsider, primary, secondary, make_user):
+    """Every persona, by name; `inactive` is a deactivated account."""
+    return {
+        "owner": owner,
+        "sre_lead": sre_lead,
+        "pm": pm,
+        "support": support,
+        "outsider": outsider,
+        "primary": primary,
+        "secondary": secondary,
+        "inactive": make_user("inactive", is_active=False),
+    }
+
+
+@pytest.fixture
+def workspace(db):
+    """The client workspace "acme" (a kill-switch scope, D9 §5.2)."""
+    from governance.models import Workspace
+
+    return Workspace.objects.create(name="Acme", slug="acme")

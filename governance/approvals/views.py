@@ -31,6 +31,8 @@ def decide(request, pk: int):
             actor=request.user,
             verdict=request.POST.get("verdict", ""),
             statement=request.POST.get("statement", ""),
+            # D9 §6.2: a GA approver confirms their role's statement (the sign-off page's box).
+            confirmed=request.POST.get("confirmed") in ("on", "true", "1"),
         )
     except (ValidationError, PermissionDenied) as error:
         report_refusal(request, error)

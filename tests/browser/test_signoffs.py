@@ -5,7 +5,7 @@ import pytest
 
 from governance.models import Phase, RollbackSignOff
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import future, set_phase
+from tests.helpers.signoffs import future, set_phase
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -15,7 +15,7 @@ from governance.models import Notification, PolicyVersion
 from governance.rollout import services as rollout
 from incidents import services as incident_services
 from incidents.models import ClientCommunication
-from tests.governance.signoff_helpers import active_pause, open_incident
+from tests.helpers.signoffs import active_pause, open_incident
 
 pytestmark = pytest.mark.django_db
 

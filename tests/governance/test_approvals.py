@@ -8,7 +8,7 @@ from governance import authority
 from governance.approvals import services as approvals
 from governance.killswitch import services as killswitch
 from governance.models import ApprovalDecision, ApprovalRequest, KillSwitchActivation
-from tests.governance.killswitch_helpers import people, scenario, severity, workspace  # noqa: F401
+from tests.helpers.killswitch import scenario, severity
 
 pytestmark = pytest.mark.django_db
 

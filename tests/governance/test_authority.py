@@ -12,7 +12,7 @@ from governance.authority.engine import RULES
 from governance.killswitch import services as killswitch
 from governance.killswitch.authority import resume_row
 from governance.models import KillSwitchAction, KillSwitchActivation, RollbackType
-from tests.governance.killswitch_helpers import people, scenario, severity, workspace  # noqa: F401
+from tests.helpers.killswitch import scenario, severity
 
 pytestmark = pytest.mark.django_db
 

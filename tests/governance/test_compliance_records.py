@@ -23,7 +23,7 @@ from governance.models import (
     Severity,
     Workspace,
 )
-from tests.governance.killswitch_helpers import people, scenario, severity  # noqa: F401
+from tests.helpers.killswitch import scenario
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC

@@ -11,7 +11,7 @@ from governance.approvals import services as approvals
 from governance.models import ApprovalRequest, PolicyVersion
 from governance.policy.render import render_policy_markdown
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import requirement_roles
+from tests.helpers.signoffs import requirement_roles
 
 pytestmark = pytest.mark.django_db
 

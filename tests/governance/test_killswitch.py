@@ -23,7 +23,7 @@ from governance.models import (
     Notification,
     ResumeVerification,
 )
-from tests.governance.killswitch_helpers import people, scenario, severity, workspace  # noqa: F401
+from tests.helpers.killswitch import scenario, severity
 
 pytestmark = pytest.mark.django_db
 

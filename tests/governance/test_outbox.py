@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from governance.models import Notification
 from governance.notifications import outbox as notifications
-from tests.smtp_server import SmtpServer
+from tests.helpers.smtp_server import SmtpServer
 
 
 @pytest.fixture

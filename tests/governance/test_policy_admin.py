@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from governance.models import OnCallExpectation, PhaseGate, RaciActivity, RaciEntry, Role
 from governance.policy.render import render_policy_markdown
-from tests.governance.policy_helpers import normalise_markdown
+from tests.helpers.policy import normalise_markdown
 
 pytestmark = pytest.mark.django_db
 

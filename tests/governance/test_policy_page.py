@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.governance.policy_helpers import D9_PATH, normalise_markdown
+from tests.helpers.policy import D9_PATH, normalise_markdown
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from governance.models import EscalationContact, OnCallExpectation, RaciEntry
 from governance.policy.render import render_policy_markdown
-from tests.governance.policy_helpers import D9_PATH, command, normalise_markdown
+from tests.helpers.policy import D9_PATH, command, normalise_markdown
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from governance.models import (
     Role,
 )
 from governance.policy.checks import check_policy, find_problems, summary
-from tests.governance.policy_helpers import command
+from tests.helpers.policy import command
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from governance.models import (
     RollbackType,
 )
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import future, mails, phase, requirement_roles, set_phase
+from tests.helpers.signoffs import future, mails, phase, requirement_roles, set_phase
 
 pytestmark = pytest.mark.django_db
 

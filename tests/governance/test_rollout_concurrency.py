@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from governance.models import ApprovalDecision, PhaseTransition
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import phase, set_phase
+from tests.helpers.signoffs import phase, set_phase
 
 
 @pytest.mark.postgres

@@ -13,7 +13,7 @@ from governance.models import (
     PhaseTransition,
 )
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import (
+from tests.helpers.signoffs import (
     active_pause,
     mails,
     open_incident,

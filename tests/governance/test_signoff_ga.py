@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from governance.models import ApprovalDecision, GaConfirmation, PhaseAdvance
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import mails, phase, set_phase
+from tests.helpers.signoffs import mails, phase, set_phase
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from governance.models import RollbackReason
 from governance.ops.sweeps import run_sweep
 from governance.rollout import services as rollout
-from tests.governance.signoff_helpers import future, mails, set_phase
+from tests.helpers.signoffs import future, mails, set_phase
 
 pytestmark = pytest.mark.django_db
 HOUR = datetime.timedelta(hours=1)

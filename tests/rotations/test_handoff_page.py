@@ -7,7 +7,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from rotations import reminders
 from rotations.models import Handoff
-from tests.governance.signoff_helpers import active_pause, open_incident
+from tests.helpers.signoffs import active_pause, open_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -116,13 +116,14 @@ def open_incident(
     dedupe_key: str = "",
     client_facing: bool = False,
     review_required: bool = False,
+    at: datetime.datetime | None = None,
 ) -> tuple[Incident, bool]:
     """Open an incident (D9 §4): record the On-Call, freeze the §4.2 ladder and the §3.1
     response track, page the primary at minute 0, post the 🔴 INCIDENT message (§7.3).
 
     An alert with the same open `dedupe_key` returns the open incident instead (created False).
     """
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.declare", at=now)
     if dedupe_key:
         existing = _open_with_key(dedupe_key)
@@ -206,10 +207,10 @@ def _create(*, actor, now, severity, **fields) -> Incident:
     return incident
 
 
-def acknowledge(*, incident: Incident, actor) -> Incident:
+def acknowledge(*, incident: Incident, actor, at: datetime.datetime | None = None) -> Incident:
     """D9 §2.1 "Acknowledge alert" (On-Call R) and §3.1: the current On-Call, or anyone the
     ladder pulled in, acknowledges; the response track stops (no further tier is paged)."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.acknowledge", obj=incident, at=now)
     with transaction.atomic():
         incident = _lock(incident)
@@ -251,10 +252,11 @@ def post_update(
     findings: str,
     next_steps: str,
     next_update_at: datetime.datetime | None = None,
+    at: datetime.datetime | None = None,
 ) -> IncidentUpdate:
     """D9 §7.1 "Incident update, On-Call, every 30 min" with the §7.3 🟡 UPDATE template;
     the next update defaults to 30 minutes later and its reminder is rescheduled."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
     errors = {}
     if status not in (Incident.Status.INVESTIGATING, Incident.Status.MITIGATING):
@@ -303,10 +305,12 @@ def post_update(
     return update
 
 
-def change_severity(*, incident: Incident, actor, severity: Severity) -> Incident:
+def change_severity(
+    *, incident: Incident, actor, severity: Severity, at: datetime.datetime | None = None
+) -> Incident:
     """D9 §4.2: the new severity's ladder applies from this instant; steps already fired are
     not repeated, pending steps of the former ladder that the new one lacks are cancelled."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
     with transaction.atomic():
         incident = _lock(incident)
@@ -340,12 +344,18 @@ def needs_review(incident: Incident) -> bool:
 
 
 def resolve(
-    *, incident: Incident, actor, root_cause: str, resolution: str, follow_up_needed=False
+    *,
+    incident: Incident,
+    actor,
+    root_cause: str,
+    resolution: str,
+    follow_up_needed=False,
+    at: datetime.datetime | None = None,
 ) -> Incident:
     """D9 §7.1 "Incident resolved, On-Call, at resolution" with the §7.3 🟢 RESOLVED template.
     Needs root cause and resolution; stops both escalation tracks; opens the post-incident
     review of a P1 (D9 §2.1: Owner Accountable, On-Call Responsible)."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.resolve", obj=incident, at=now)
     errors = {}
     if not root_cause.strip():
@@ -423,9 +433,11 @@ def _open_review(incident: Incident, *, actor, now) -> PostIncidentReview:
     return review
 
 
-def file_review(*, review: PostIncidentReview, actor, summary: str) -> PostIncidentReview:
+def file_review(
+    *, review: PostIncidentReview, actor, summary: str, at: datetime.datetime | None = None
+) -> PostIncidentReview:
     """D9 §2.1 "Post-incident review": done when its summary is filed (reminders stop)."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.review.file", obj=review, at=now)
     if not summary.strip():
         raise ValidationError({"summary": "File the review's summary."})
@@ -450,11 +462,16 @@ def file_review(*, review: PostIncidentReview, actor, summary: str) -> PostIncid
 
 
 def draft_client_communication(
-    *, incident: Incident, actor, status_page_text: str, email_text: str
+    *,
+    incident: Incident,
+    actor,
+    status_page_text: str,
+    email_text: str,
+    at: datetime.datetime | None = None,
 ) -> ClientCommunication:
     """D9 §7.2 "Incident (client-facing)": Support drafts the status-page text and email;
     an approval request goes to the PM (the one approval mechanism)."""
-    now = timezone.now()
+    now = at or timezone.now()
     decision = authority.require(actor, "incident.client_comm.draft", obj=incident, at=now)
     errors = {}
     if not status_page_text.strip():
@@ -496,11 +513,15 @@ def approval_request_for(communication: ClientCommunication) -> ApprovalRequest 
 
 
 def approve_client_communication(
-    *, communication: ClientCommunication, actor, statement: str = "Approved for clients."
+    *,
+    communication: ClientCommunication,
+    actor,
+    statement: str = "Approved for clients.",
+    at: datetime.datetime | None = None,
 ) -> ClientCommunication:
     """D9 §7.2: the PM approves a client-facing incident communication (not its drafter);
     the decision is recorded by the approval mechanism, whose quorum marks it approved."""
-    now = timezone.now()
+    now = at or timezone.now()
     request = approval_request_for(communication)
     if request is None:
         raise PermissionDenied("This communication has no approval request.")
@@ -542,10 +563,13 @@ def _client_comm_approved(request: ApprovalRequest, *, actor, at) -> None:
 
 
 def mark_client_communication_sent(
-    *, communication: ClientCommunication, actor
+    *,
+    communication: ClientCommunication,
+    actor,
+    at: datetime.datetime | None = None,
 ) -> ClientCommunication:
     """D9 §7.2: Support marks the approved communication sent; nobody sends unapproved text."""
-    now = timezone.now()
+    now = at or timezone.now()
     authority.require(actor, "incident.client_comm.send", obj=communication, at=now)
     with transaction.atomic():
         communication = ClientCommunication.objects.select_for_update().get(pk=communication.pk)

@@ -392,6 +392,7 @@ def request_swap(
     reason: str = "",
     return_starts_at=None,
     return_ends_at=None,
+    at: datetime.datetime | None = None,
 ) -> SwapRequest:
     """D9 §3.2: `actor`, holding `tier` at the start of the range, asks `colleague` to take it,
     and optionally takes in exchange the colleague's shift in the same tier over the return
@@ -399,7 +400,7 @@ def request_swap(
 
     Only the requester and the colleague can see it; the colleague alone can answer.
     """
-    now = timezone.now()
+    now = at or timezone.now()
     errors = {}
     if colleague.pk == actor.pk:
         errors["colleague"] = "Pick a colleague other than yourself."
@@ -495,15 +496,17 @@ def _locked(swap: SwapRequest) -> SwapRequest:
     return SwapRequest.objects.select_for_update().get(pk=swap.pk)
 
 
-def respond_swap(*, actor, swap: SwapRequest, accept: bool) -> SwapRequest:
+def respond_swap(
+    *, actor, swap: SwapRequest, accept: bool, at: datetime.datetime | None = None
+) -> SwapRequest:
     """The colleague accepts or declines. Accepting takes effect at once, or waits for the
     Ingestion Owner where the rotation policy says so (see `approve_swap`)."""
-    authority.require(actor, "rotations.swap.respond", obj=swap)
+    authority.require(actor, "rotations.swap.respond", obj=swap, at=at)
     with transaction.atomic():
         swap = _locked(swap)
         if swap.status != SwapRequest.Status.PENDING:
             raise ValidationError(f"This request is already {swap.get_status_display().lower()}.")
-        swap.responded_at = timezone.now()
+        swap.responded_at = at or timezone.now()
         if not accept:
             swap.status = SwapRequest.Status.DECLINED
             _save(swap, actor=actor, reason="Declined")
@@ -620,9 +623,9 @@ def _apply(swap: SwapRequest, *, actor) -> SwapRequest:
     return swap
 
 
-def cancel_swap(*, actor, swap: SwapRequest) -> SwapRequest:
+def cancel_swap(*, actor, swap: SwapRequest, at: datetime.datetime | None = None) -> SwapRequest:
     """The requester withdraws a request that is not yet in effect."""
-    authority.require(actor, "rotations.swap.cancel", obj=swap)
+    authority.require(actor, "rotations.swap.cancel", obj=swap, at=at)
     with transaction.atomic():
         swap = _locked(swap)
         if not swap.is_open:
@@ -690,7 +693,14 @@ def sync_handoffs(*, rotation: Rotation, now: datetime.datetime, actor=None) -> 
     return count
 
 
-def check_item(*, actor, handoff: Handoff, item: HandoffChecklistItem, checked: bool = True):
+def check_item(
+    *,
+    actor,
+    handoff: Handoff,
+    item: HandoffChecklistItem,
+    checked: bool = True,
+    at: datetime.datetime | None = None,
+):
     """D9 §3.3: tick (or untick) a checklist item. Outgoing items are ticked by the outgoing
     on-call, incoming items by the incoming on-call; nobody else."""
     authority.require(
@@ -700,7 +710,7 @@ def check_item(*, actor, handoff: Handoff, item: HandoffChecklistItem, checked: 
         existing = HandoffCheck.objects.filter(handoff=handoff, item=item).first()
         if checked and existing is None:
             check = HandoffCheck(
-                handoff=handoff, item=item, checked_by=actor, checked_at=timezone.now()
+                handoff=handoff, item=item, checked_by=actor, checked_at=at or timezone.now()
             )
             _save(check, actor=actor, reason="Checked")
             return check

@@ -286,28 +286,25 @@ def handoff_detail(request, pk):
     user = request.user
     notes_form = HandoffNotesForm(instance=handoff)
     if request.method == "POST":
-        try:
-            if "item" in request.POST:
-                item = get_object_or_404(HandoffChecklistItem, pk=request.POST["item"])
-                services.check_item(
-                    actor=user,
-                    handoff=handoff,
-                    item=item,
-                    checked=request.POST.get("checked") == "1",
-                )
-                return redirect("rotations:handoff", pk=pk)
-            notes_form = HandoffNotesForm(request.POST, instance=handoff)
-            if notes_form.is_valid():
-                services.update_handoff_notes(
-                    actor=user,
-                    handoff=handoff,
-                    status_summary=notes_form.cleaned_data["status_summary"],
-                    ongoing_issues=notes_form.cleaned_data["ongoing_issues"],
-                )
-                messages.success(request, "Handoff notes saved.")
-                return redirect("rotations:handoff", pk=pk)
-        except PermissionDenied as denied:
-            return render(request, "rotations/denied.html", {"reason": str(denied)}, status=403)
+        if "item" in request.POST:
+            item = get_object_or_404(HandoffChecklistItem, pk=request.POST["item"])
+            services.check_item(
+                actor=user,
+                handoff=handoff,
+                item=item,
+                checked=request.POST.get("checked") == "1",
+            )
+            return redirect("rotations:handoff", pk=pk)
+        notes_form = HandoffNotesForm(request.POST, instance=handoff)
+        if notes_form.is_valid():
+            services.update_handoff_notes(
+                actor=user,
+                handoff=handoff,
+                status_summary=notes_form.cleaned_data["status_summary"],
+                ongoing_issues=notes_form.cleaned_data["ongoing_issues"],
+            )
+            messages.success(request, "Handoff notes saved.")
+            return redirect("rotations:handoff", pk=pk)
     checks = {c.item_id: c for c in handoff.checks.select_related("checked_by")}
     mine = {
         side: user.pk in {u.pk for u in handoff.people(side)} for side in ("outgoing", "incoming")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -34,7 +34,7 @@ def decide(request, pk: int):
             # D9 §6.2: a GA approver confirms their role's statement (the sign-off page's box).
             confirmed=request.POST.get("confirmed") in ("on", "true", "1"),
         )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Your decision is recorded.")

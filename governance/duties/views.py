@@ -5,7 +5,7 @@ Thin callers: the authority engine decides, governance.duties and governance.lau
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -70,7 +70,7 @@ def duty_check_in(request, pk: int):
             note=request.POST.get("note", ""),
             health=request.POST.get("health", ""),
         )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Checked in.")
@@ -83,7 +83,7 @@ def duty_comment(request, pk: int):
     instance = get_object_or_404(DutyInstance, pk=pk)
     try:
         duties.comment(instance=instance, actor=request.user, text=request.POST.get("text", ""))
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Comment added.")

@@ -89,6 +89,7 @@ def activate(request):
     now = timezone.now()
     form = ActivateForm(request.POST or None)
     preview = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "preview" in request.POST:
@@ -116,6 +117,7 @@ def activate(request):
             except (ValidationError, PermissionDenied) as error:
                 for message in refusal_messages(error):
                     form.add_error(None, message)
+                status = 403 if isinstance(error, PermissionDenied) else 400
             else:
                 messages.success(request, f"Kill switch {activation.get_status_display().lower()}.")
                 return redirect("killswitch:detail", activation.pk)
@@ -123,6 +125,7 @@ def activate(request):
         request,
         "governance/killswitch/activate.html",
         {"form": form, "preview": preview, "table": _scenario_table(request.user, at=now)},
+        status=status,
     )
 
 
@@ -244,7 +247,7 @@ def resume(request, pk: int):
             actor=request.user,
             verified=[int(v) for v in request.POST.getlist("verified") if v.isdigit()],
         )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         if activation.status == KillSwitchActivation.Status.RESUMED:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -26,7 +26,7 @@ def launch_list(request):
     if request.method == "POST":
         try:
             created = launch.start_launch(actor=request.user, name=request.POST.get("name", ""))
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
             report_refusal(request, error)
         else:
             return redirect("launch:detail", created.pk)
@@ -78,7 +78,7 @@ def launch_item_done(request, pk: int, item_pk: int):
     item = get_object_or_404(LaunchChecklistItem, pk=item_pk, launch_id=pk)
     try:
         launch.complete_item(item=item, actor=request.user, note=request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, f"“{item.activity.name}” marked done.")
@@ -91,7 +91,7 @@ def launch_item_consult(request, pk: int, item_pk: int):
     item = get_object_or_404(LaunchChecklistItem, pk=item_pk, launch_id=pk)
     try:
         launch.consult(item=item, actor=request.user, text=request.POST.get("text", ""))
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Your input is recorded.")
@@ -113,7 +113,7 @@ def launch_item_sign(request, pk: int, item_pk: int):
             verdict=request.POST.get("verdict", ""),
             statement=request.POST.get("statement", ""),
         )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Your decision is recorded.")
@@ -131,7 +131,7 @@ def launch_go_no_go(request, pk: int):
             outcome=request.POST.get("outcome", ""),
             reason=request.POST.get("reason", ""),
         )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         report_refusal(request, error)
     else:
         messages.success(request, "Go/No-Go decision recorded.")

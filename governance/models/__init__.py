@@ -1,3 +1,6 @@
+"""Every model of the governance app, from the concern that defines it (Django imports this
+module; the app label, tables and permissions stay "governance")."""
+
 from governance.approvals.models import (
     ApprovalDecision,
     ApprovalEscalation,
@@ -29,35 +32,8 @@ from governance.killswitch.models import (
 from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem, LaunchConsultation
 from governance.notifications.models import Notification
 from governance.ops.models import ApiToken, SweepHeartbeat
-from governance.policy.models.base import Phase, Timing, Wording
-from governance.policy.models.communication import (
-    CommunicationApprover,
-    CommunicationRule,
-    MessageTemplate,
-)
-from governance.policy.models.decisions import DecisionAuthority, DecisionAuthorityRole
-from governance.policy.models.documents import DocumentApproval, PolicyNote, PolicyVersion
-from governance.policy.models.escalation import Channel, EscalationContact, EscalationStep, Severity
-from governance.policy.models.killswitch import (
-    ActivationLogField,
-    KillSwitchAction,
-    KillSwitchActionRole,
-    KillSwitchScenario,
-    ResumeAuthority,
-    ResumeAuthorityRole,
-    ResumeVerification,
-)
-from governance.policy.models.oncall import HandoffChecklistItem, OnCallExpectation, OnCallTier
-from governance.policy.models.raci import RaciActivity, RaciEntry
-from governance.policy.models.roles import Role, RoleAssignment
-from governance.policy.models.rollout import (
-    GaConfirmation,
-    PhaseGate,
-    PhaseGateApprover,
-    RollbackDecisionMaker,
-    RollbackReason,
-    RollbackType,
-)
+from governance.policy.models import *  # noqa: F403  (every D9 table, by section)
+from governance.policy.models import __all__ as POLICY_MODELS
 from governance.rollout.models import (
     PhaseAdvance,
     PhaseTransition,
@@ -67,6 +43,7 @@ from governance.rollout.models import (
 )
 
 __all__ = [
+    *POLICY_MODELS,
     "Cadence",
     "DutyCheckIn",
     "DutyComment",
@@ -96,42 +73,7 @@ __all__ = [
     "Workspace",
     "WorkspaceGroupObjectPermission",
     "WorkspaceUserObjectPermission",
-    "ActivationLogField",
     "ApiToken",
-    "Channel",
-    "CommunicationApprover",
-    "CommunicationRule",
-    "DecisionAuthority",
-    "DecisionAuthorityRole",
-    "DocumentApproval",
-    "EscalationContact",
-    "EscalationStep",
-    "GaConfirmation",
-    "HandoffChecklistItem",
-    "KillSwitchAction",
-    "KillSwitchActionRole",
-    "KillSwitchScenario",
-    "MessageTemplate",
     "Notification",
-    "OnCallExpectation",
-    "OnCallTier",
-    "Phase",
-    "PhaseGate",
-    "PhaseGateApprover",
-    "PolicyNote",
-    "PolicyVersion",
-    "RaciActivity",
-    "RaciEntry",
-    "ResumeAuthority",
-    "ResumeAuthorityRole",
-    "ResumeVerification",
-    "Role",
-    "RoleAssignment",
-    "RollbackDecisionMaker",
-    "RollbackReason",
-    "RollbackType",
-    "Severity",
     "SweepHeartbeat",
-    "Timing",
-    "Wording",
 ]

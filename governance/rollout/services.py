@@ -250,18 +250,21 @@ def revise_phase_advance(
     return advance
 
 
-def cancel_phase_advance(*, advance: PhaseAdvance, actor, reason: str = "") -> PhaseAdvance:
+def cancel_phase_advance(
+    *, advance: PhaseAdvance, actor, reason: str = "", at: datetime | None = None
+) -> PhaseAdvance:
     """The requester (or the Owner) withdraws an open gate review."""
+    at = at or timezone.now()
     with transaction.atomic():
         advance = PhaseAdvance.objects.select_for_update().get(pk=advance.pk)
         if advance.status not in PhaseAdvance.OPEN:
             raise ValidationError("This review is already closed.")
-        is_owner = authority.OWNER in authority.roles_of(actor)
+        is_owner = authority.OWNER in authority.roles_of(actor, at=at)
         if actor.pk != advance.requested_by_id and not is_owner:
             raise PermissionDenied("Only the requester or the Ingestion Owner may cancel it.")
         if advance.approval_id:
             approvals.cancel_request(
-                request=advance.approval, actor=actor, reason=reason or "Review cancelled"
+                request=advance.approval, actor=actor, reason=reason or "Review cancelled", at=at
             )
         advance.status = PhaseAdvance.Status.CANCELLED
         _save(advance, actor=actor, reason=reason or "Review cancelled")

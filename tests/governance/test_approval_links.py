@@ -15,6 +15,7 @@ from governance.models import Notification, PolicyVersion
 from governance.rollout import services as rollout
 from incidents import services as incident_services
 from incidents.models import ClientCommunication
+from rotations import services as rotation_services
 from tests.helpers.signoffs import active_pause, open_incident
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,28 @@ def _launch_page(request):
     return reverse("launch:detail", args=[item.launch_id]) + f"#item-{item.activity.key}"
 
 
+def _swap(requester):
+    from django.contrib.auth import get_user_model
+
+    from rotations.models import Rotation, SwapRequest
+
+    colleague = get_user_model().objects.create_user("colleague", password="pw")
+    rotation = Rotation.objects.create(name="Ingestion", slug="ingestion", time_zone="UTC")
+    now = timezone.now()
+    return SwapRequest.objects.create(
+        rotation=rotation,
+        tier="primary",
+        starts_at=now,
+        ends_at=now + timezone.timedelta(days=7),
+        requester=requester,
+        colleague=colleague,
+    )
+
+
+def _swap_page(request):
+    return reverse("rotations:swap_detail", args=[request.object_id])
+
+
 KINDS = {
     killswitch.KIND_ACTIVATION: (_pause, _killswitch_page),
     killswitch.KIND_LONG_PAUSE: (_pause, _killswitch_page),
@@ -69,6 +92,7 @@ KINDS = {
     rollout.KIND_PUBLISH: (_policy_version, _signoff_page),
     incident_services.CLIENT_COMM_APPROVAL: (_client_communication, _incident_page),
     launch.KIND: (_launch_item, _launch_page),
+    rotation_services.SWAP_APPROVAL: (_swap, _swap_page),
 }
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance import authority
+from governance.approvals import kinds
 from governance.approvals import services as approvals
 from governance.compliance import report as compliance
 from governance.killswitch import services as killswitch
@@ -26,6 +27,16 @@ from governance.models import (
 from tests.helpers.killswitch import scenario
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def deadline_kind():
+    """A bare approval kind for requests that only exist to be counted."""
+    key = kinds.register("test.deadline", url=lambda request: reverse("dashboard"))
+    yield key
+    kinds.KINDS.pop(key)
+
+
 UTC = datetime.UTC
 MINUTE = datetime.timedelta(minutes=1)
 

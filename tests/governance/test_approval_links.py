@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,3 +179,26 @@ def test_the_dashboard_lists_no_pending_approval_for_someone_it_is_not_addressed
     client.force_login(pm)
     page = client.get(reverse("dashboard")).content.decode()
     assert approvals.approval_url(request) not in page
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_refuses_the_requester_and_an_outsider_through_the_service_and_the_url(
+    kind, client, owner, sre_lead, outsider
+):
+    """One door: whatever the kind, `decide_approval` asks the engine first, and the generic
+    URL reaches the same service (issue "One house")."""
+    request = _request(kind, owner)
+    for person in (owner, outsider):
+        with pytest.raises(PermissionDenied):
+            approvals.decide_approval(
+                request=request, actor=person, verdict="veto", statement="No."
+            )
+        client.force_login(person)
+        response = client.post(
+            reverse("approvals:decide", args=[request.pk]), {"verdict": "veto", "statement": "No."}
+        )
+        assert response.status_code == 403
+        assert "someone else must approve it" in response.content.decode() or (
+            "Only the SRE Lead may decide" in response.content.decode()
+        )
+    assert not request.decisions.exists()

@@ -148,11 +148,14 @@ def accepted_swap(rotation, rotation_engineers, owner):
 
 
 def test_an_accepted_swap_is_in_the_owners_pending_approvals(client, accepted_swap, owner):
+    """ "My pending approvals" on the dashboard and "My sign-offs" list the swap (D9 §3.2)."""
     request = rotation_services.swap_approval(accepted_swap)
     assert request in approvals.pending_for(owner)
     client.force_login(owner)
-    page = client.get(reverse("rollout:inbox")).content.decode()
-    assert reverse("rotations:swap_detail", args=[accepted_swap.pk]) in page
+    swap_page = reverse("rotations:swap_detail", args=[accepted_swap.pk])
+    for page in ("dashboard", "rollout:inbox"):
+        html = client.get(reverse(page)).content.decode()
+        assert swap_page in html, page
 
 
 def test_a_swap_is_approved_through_the_generic_url_by_the_owner_not_by_a_party(

@@ -40,6 +40,7 @@ from governance.notifications.outbox import notify
 Callback = Callable[..., None]
 QUORUM: dict[str, Callback] = {}
 VETO: dict[str, Callback] = {}
+BEFORE_DECIDE: dict[str, Callback] = {}
 DECIDE_PERMISSION = "governance.decide_approvalrequest"
 
 
@@ -59,6 +60,17 @@ def on_veto(kind: str):
     def add(callback: Callback) -> Callback:
         VETO[kind] = callback
         return callback
+
+    return add
+
+
+def before_decide(kind: str):
+    """Register `check(request, *, actor, verdict, at)`, run inside `decide_approval` before a
+    `kind` decision is recorded; it refuses by raising PermissionDenied or ValidationError."""
+
+    def add(check: Callback) -> Callback:
+        BEFORE_DECIDE[kind] = check
+        return check
 
     return add
 
@@ -180,6 +192,8 @@ def decide_approval(
     with transaction.atomic():
         request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         decision = authority.require(actor, "approval.decide", obj=request, at=at)
+        if check := BEFORE_DECIDE.get(request.kind):
+            check(request, actor=actor, verdict=verdict, at=at)
         latest = stances(request)
         mine = {role_id: d for (role_id, person_id), d in latest.items() if person_id == actor.pk}
         required = {r.role.key: r.role for r in request.requirements.select_related("role")}
@@ -335,6 +349,8 @@ def approval_url(request: ApprovalRequest) -> str:
         return reverse("killswitch:detail", args=[request.object_id])
     if kind.startswith("rollout.") or kind == "policy.publish":
         return reverse("rollout:signoff", args=[request.pk])
+    if kind == "policy.role_change":
+        return reverse("role_change", args=[request.object_id])
     if kind == "incident.client_comm":
         return reverse("incidents:detail", args=[request.target.incident_id])
     if kind == "launch.item":

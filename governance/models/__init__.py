@@ -30,6 +30,7 @@ from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem
 from governance.notifications.models import Notification
 from governance.ops.models import ApiToken, SweepHeartbeat
 from governance.policy.models.base import Phase, Timing, Wording
+from governance.policy.models.changes import RoleChangeRequest
 from governance.policy.models.communication import (
     CommunicationApprover,
     CommunicationRule,
@@ -127,6 +128,7 @@ __all__ = [
     "ResumeVerification",
     "Role",
     "RoleAssignment",
+    "RoleChangeRequest",
     "RollbackDecisionMaker",
     "RollbackReason",
     "RollbackType",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance import authority
+from governance.core import inputs
 from governance.killswitch.services import active_pauses
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.ops.tokens import api_user
@@ -77,14 +78,7 @@ def api_oncall(request):
         rotation = Rotation.objects.filter(slug=request.GET["rotation"]).first()
         if rotation is None:
             return JsonResponse({"error": "No rotation with that slug."}, status=404)
-    at = timezone.now()
-    if request.GET.get("at"):
-        try:
-            at = datetime.datetime.fromisoformat(request.GET["at"])
-        except ValueError:
-            return JsonResponse({"error": "`at` must be an ISO 8601 date and time."}, status=400)
-        if timezone.is_naive(at):
-            at = timezone.make_aware(at)
+    at = inputs.instant(request.GET, "at") or timezone.now()
     return JsonResponse(on_call_json(selectors.on_call_at(at, rotation=rotation)))
 
 
@@ -286,7 +280,8 @@ def handoff_detail(request, pk):
     if request.method == "POST":
         try:
             if "item" in request.POST:
-                item = get_object_or_404(HandoffChecklistItem, pk=request.POST["item"])
+                item_id = inputs.integer(request.POST, "item")
+                item = get_object_or_404(HandoffChecklistItem, pk=item_id)
                 services.check_item(
                     actor=user,
                     handoff=handoff,

@@ -170,7 +170,9 @@ def test_the_generic_decide_page_refuses_a_self_grant_too(client, document_roles
     assert change.approval.decisions.count() == 0
 
 
-def test_marking_the_primary_unavailable_gives_the_backup_the_role(document_roles, staff, make_user):
+def test_marking_the_primary_unavailable_gives_the_backup_the_role(
+    document_roles, staff, make_user
+):
     backup = make_user("ob")
     assignment = assign("ingestion_owner", document_roles["ingestion_owner"], backup)
     assignment.primary_unavailable_until = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)

@@ -132,9 +132,6 @@ class ApiTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
-    def has_add_permission(self, request):
-        return request.user.is_staff
-
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)

@@ -28,6 +28,7 @@ from governance.models import (
     ApprovalRequest,
     DocumentApproval,
     EscalationContact,
+    Role,
     RoleAssignment,
     RoleChangeRequest,
 )
@@ -55,6 +56,11 @@ FIELDS = {
 MODELS = {
     RoleChangeRequest.Subject.ASSIGNMENT: RoleAssignment,
     RoleChangeRequest.Subject.CONTACT: EscalationContact,
+}
+# The RoleChangeRequest field naming the row each subject changes.
+LINKS = {
+    RoleChangeRequest.Subject.ASSIGNMENT: "assignment",
+    RoleChangeRequest.Subject.CONTACT: "contact",
 }
 
 
@@ -145,7 +151,7 @@ def propose_role_change(
             proposed=values_of(instance, subject),
             requested_by=actor,
             requested_at=at,
-            **{"assignment" if subject == "assignment" else "contact": current},
+            **{LINKS[subject]: current},
         )
         if change.previous == change.proposed:
             raise ValidationError("Nothing changed.")
@@ -171,8 +177,6 @@ def propose_role_change(
 
 def describe(change: RoleChangeRequest) -> str:
     """One line naming what changes, for titles and mails."""
-    from governance.models import Role
-
     role = Role.objects.filter(pk=change.proposed.get("role")).first()
     what = "assignment" if change.subject == RoleChangeRequest.Subject.ASSIGNMENT else "contact"
     verb = "Change" if change.previous else "New"
@@ -239,7 +243,7 @@ def _vetoed(request: ApprovalRequest, *, actor, at) -> None:
 def _apply(change: RoleChangeRequest, *, actor, at: datetime) -> None:
     """Write the proposed values onto the row (a new one for a new assignment or contact)."""
     model = MODELS[change.subject]
-    link = "assignment" if change.subject == RoleChangeRequest.Subject.ASSIGNMENT else "contact"
+    link = LINKS[change.subject]
     row = getattr(change, link)
     row = model.objects.select_for_update().get(pk=row.pk) if row else model()
     for name, value in change.proposed.items():

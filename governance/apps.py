@@ -24,6 +24,7 @@ REGISTERING_MODULES = (
     "governance.ops.sweeps",
     "governance.ops.tasks",
     "governance.policy.checks",
+    "governance.policy.changes",
     "governance.core.admin",
     "governance.policy.admin",
     "governance.approvals.admin",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("policy/", policy.policy, name="policy"),
     path("policy/D9.md", policy.policy_markdown, name="policy_markdown"),
+    path("policy/role-changes/<int:pk>/", policy.role_change, name="role_change"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", auth.AdminLoginView.as_view(), name="admin_login"),

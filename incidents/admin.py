@@ -3,8 +3,8 @@ services (pages, API, sweep), so state fields are read-only here; the timeline, 
 and responders are read-only records."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from governance.core.admin import HistoryAdmin, NoDeleteMixin, ReadOnlyAdmin, ReadOnlyRecordAdmin
 from incidents.models import (
     ClientCommunication,
     FollowUpTicket,
@@ -25,19 +25,6 @@ USER_FIELDS = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by services only: viewable, never added, edited or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class EventInline(admin.TabularInline):
     model = IncidentEvent
     fields = ("at", "kind", "actor", "text")
@@ -51,7 +38,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = (
         "id",
         "title",
@@ -90,12 +77,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
         # Opening freezes the ladder and pages the On-Call: use the declare page or the API.
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(IncidentStep)
-class IncidentStepAdmin(ReadOnlyAdmin):
+class IncidentStepAdmin(ReadOnlyRecordAdmin):
     list_display = ("incident", "kind", "label", "due_at", "fired_at", "cancelled_at")
     list_filter = ("kind",)
     search_fields = ("=incident__id", "label", "key")
@@ -105,7 +89,7 @@ class IncidentStepAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IncidentEvent)
-class IncidentEventAdmin(ReadOnlyAdmin):
+class IncidentEventAdmin(ReadOnlyRecordAdmin):
     list_display = ("incident", "at", "kind", "actor", "text")
     list_filter = ("kind",)
     search_fields = ("=incident__id", "text")
@@ -115,7 +99,7 @@ class IncidentEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Responder)
-class ResponderAdmin(ReadOnlyAdmin):
+class ResponderAdmin(ReadOnlyRecordAdmin):
     list_display = ("incident", "user", "role", "paged_at")
     list_filter = ("role",)
     search_fields = ("=incident__id", "user__username")
@@ -125,7 +109,7 @@ class ResponderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class IncidentUpdateAdmin(ReadOnlyAdmin):
     list_display = ("incident", "kind", "status", "posted_at", "posted_by")
     list_filter = ("kind", "status")
     search_fields = ("=incident__id", "body")
@@ -135,7 +119,7 @@ class IncidentUpdateAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
 
 
 @admin.register(FollowUpTicket)
-class FollowUpTicketAdmin(SimpleHistoryAdmin):
+class FollowUpTicketAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("incident", "summary", "assignee", "created_at", "closed_at")
     list_filter = ("closed_at",)
     search_fields = ("=incident__id", "summary")
@@ -145,7 +129,7 @@ class FollowUpTicketAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PostIncidentReview)
-class PostIncidentReviewAdmin(SimpleHistoryAdmin):
+class PostIncidentReviewAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("incident", "due_on", "status", "accountable", "responsible", "filed_at")
     list_filter = ("status",)
     search_fields = ("=incident__id", "summary")
@@ -155,7 +139,7 @@ class PostIncidentReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClientCommunication)
-class ClientCommunicationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class ClientCommunicationAdmin(ReadOnlyAdmin):
     """Drafted, approved (through the approval mechanism) and sent on the incident page."""
 
     list_display = ("incident", "status", "drafted_by", "approved_by", "sent_at")

@@ -142,7 +142,9 @@ def open_incident(
                 client_facing=client_facing,
                 review_required=review_required,
             )
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # A concurrent alert with the same key won between the look-up and the save (refused
+        # by the constraint, or by full_clean once the winner committed): return its incident.
         existing = _open_with_key(dedupe_key) if dedupe_key else None
         if existing is None:
             raise

@@ -2,8 +2,8 @@
 
 from django.contrib import admin, messages
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
+from governance.core.admin import HistoryAdmin, NoDeleteMixin
 from rotations import services
 from rotations.models import (
     Handoff,
@@ -21,7 +21,7 @@ from rotations.models import (
 
 
 @admin.register(RotationPolicy)
-class RotationPolicyAdmin(SimpleHistoryAdmin):
+class RotationPolicyAdmin(HistoryAdmin):
     list_display = ["__str__", "swaps_need_owner_approval", "weeks_ahead"]
     list_filter = ["swaps_need_owner_approval"]
     search_fields = []
@@ -39,7 +39,7 @@ class RosterInline(admin.TabularInline):
 
 
 @admin.register(Rotation)
-class RotationAdmin(SimpleHistoryAdmin):
+class RotationAdmin(HistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -81,7 +81,7 @@ class RotationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RotationWeek)
-class RotationWeekAdmin(SimpleHistoryAdmin):
+class RotationWeekAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["rotation", "starts_at", "ends_at", "primary", "secondary"]
     list_filter = ["rotation"]
     search_fields = ["primary__username", "secondary__username", "rotation__name"]
@@ -118,7 +118,7 @@ class RotationWeekAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(SimpleHistoryAdmin):
+class OverrideAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["rotation", "tier", "user", "replaces", "starts_at", "ends_at", "cancelled_at"]
     list_filter = ["rotation", "tier"]
     search_fields = ["user__username", "replaces__username"]
@@ -143,7 +143,7 @@ class OverrideAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SwapRequest)
-class SwapRequestAdmin(SimpleHistoryAdmin):
+class SwapRequestAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["rotation", "tier", "requester", "colleague", "starts_at", "status"]
     list_filter = ["status", "tier", "rotation"]
     search_fields = ["requester__username", "colleague__username", "reason"]
@@ -166,7 +166,7 @@ class HandoffCheckInline(admin.TabularInline):
 
 
 @admin.register(Handoff)
-class HandoffAdmin(SimpleHistoryAdmin):
+class HandoffAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["rotation", "at", "outgoing_primary", "incoming_primary"]
     list_filter = ["rotation"]
     search_fields = ["outgoing_primary__username", "incoming_primary__username"]
@@ -186,7 +186,7 @@ class HandoffAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(HandoffReminder)
-class HandoffReminderAdmin(admin.ModelAdmin):
+class HandoffReminderAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["handoff", "kind", "sent_at"]
     list_filter = ["kind"]
     search_fields = ["handoff__rotation__name"]
@@ -198,7 +198,7 @@ class HandoffReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadinessAttestation)
-class ReadinessAttestationAdmin(SimpleHistoryAdmin):
+class ReadinessAttestationAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["user", "expectation", "attested_on"]
     list_filter = ["expectation"]
     search_fields = ["user__username", "user__last_name"]
@@ -207,10 +207,19 @@ class ReadinessAttestationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PersonalCalendar)
-class PersonalCalendarAdmin(SimpleHistoryAdmin):
+class PersonalCalendarAdmin(HistoryAdmin):
+    """A personal calendar address is a secret of its owner (issue 18): each person sees only
+    their own here, superusers included; a new address is issued on the calendar page."""
+
     list_display = ["user"]
     list_filter = []
     search_fields = ["user__username"]
     list_select_related = ["user"]
-    autocomplete_fields = ["user"]
-    readonly_fields = ["token"]
+    autocomplete_fields = []
+    readonly_fields = ["user", "token"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False

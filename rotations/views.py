@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from governance import authority
 from governance.approvals import services as approvals
+from governance.core import inputs
 from governance.core.status import status_sections
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.ops.tokens import api_user
@@ -79,14 +80,7 @@ def api_oncall(request):
         rotation = Rotation.objects.filter(slug=request.GET["rotation"]).first()
         if rotation is None:
             return JsonResponse({"error": "No rotation with that slug."}, status=404)
-    at = timezone.now()
-    if request.GET.get("at"):
-        try:
-            at = datetime.datetime.fromisoformat(request.GET["at"])
-        except ValueError:
-            return JsonResponse({"error": "`at` must be an ISO 8601 date and time."}, status=400)
-        if timezone.is_naive(at):
-            at = timezone.make_aware(at)
+    at = inputs.instant(request.GET, "at") or timezone.now()
     return JsonResponse(on_call_json(selectors.on_call_at(at, rotation=rotation)))
 
 
@@ -287,7 +281,8 @@ def handoff_detail(request, pk):
     notes_form = HandoffNotesForm(instance=handoff)
     if request.method == "POST":
         if "item" in request.POST:
-            item = get_object_or_404(HandoffChecklistItem, pk=request.POST["item"])
+            item_id = inputs.integer(request.POST, "item")
+            item = get_object_or_404(HandoffChecklistItem, pk=item_id)
             services.check_item(
                 actor=user,
                 handoff=handoff,

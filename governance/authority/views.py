@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.authority.engine import RULES
+from governance.core import inputs
 from governance.killswitch import services as killswitch
 from governance.models import (
     ApprovalRequest,
@@ -29,7 +30,8 @@ def _subject(request, action: str, *, at):
     """The object the action is about, from the query string (None: the policy row alone)."""
     get = request.GET
     if action == "killswitch.activate":
-        scenario = KillSwitchScenario.objects.filter(pk=get.get("scenario") or 0).first()
+        scenario_id = inputs.integer(get, "scenario") or 0
+        scenario = KillSwitchScenario.objects.filter(pk=scenario_id).first()
         scenario = scenario or KillSwitchScenario.objects.first()
         workspace = Workspace.objects.filter(slug=get.get("workspace", "")).first()
         starts = at
@@ -46,7 +48,7 @@ def _subject(request, action: str, *, at):
         )
     if action in ("killswitch.resume", "approval.decide") and get.get("object"):
         model = KillSwitchActivation if action == "killswitch.resume" else ApprovalRequest
-        return model.objects.filter(pk=get.get("object")).first()
+        return model.objects.filter(pk=inputs.integer(get, "object")).first()
     if action == "killswitch.rollback" and get.get("rollback_type"):
         return RollbackType.objects.filter(key=get.get("rollback_type")).first()
     return None

@@ -5,17 +5,17 @@ people and their pages.
 """
 
 import csv
-import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
 from governance import authority
 from governance.compliance import report as compliance
+from governance.core import inputs
 from incidents.models import Incident
 
 READERS = {authority.OWNER, "sre_lead"}
@@ -31,13 +31,8 @@ def _require_reader(user) -> None:
 
 
 def _month(request) -> tuple[int, int]:
-    text = request.GET.get("month", "")
-    try:
-        day = datetime.datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        today = timezone.localdate()
-        return today.year, today.month
-    return day.year, day.month
+    today = timezone.localdate()
+    return inputs.month(request.GET, "month") or (today.year, today.month)
 
 
 def _bars(report: compliance.Report) -> list[dict]:
@@ -102,8 +97,7 @@ def incident_pack(request, pk: int):
 @login_required
 def month_pack(request, year: int, month: int):
     _require_reader(request.user)
-    if not 1 <= month <= 12:
-        raise Http404("No such month.")
+    year, month = inputs.year_month("month", year, month)
     response = HttpResponse(
         compliance.month_evidence(year=year, month=month), content_type="application/zip"
     )

@@ -5,9 +5,8 @@ their admins are read-only.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from governance.core.admin import ReadOnlyAdmin
+from governance.core.admin import HistoryAdmin, ReadOnlyAdmin
 from governance.models import (
     DutyCheckIn,
     DutyInstance,
@@ -16,7 +15,7 @@ from governance.models import (
 
 
 @admin.register(DutySchedule)
-class DutyScheduleAdmin(SimpleHistoryAdmin):
+class DutyScheduleAdmin(HistoryAdmin):
     list_display = ("activity", "cadence", "time_of_day", "weekday", "grace_minutes", "active")
     list_filter = ("cadence", "active")
     search_fields = ("activity__name",)

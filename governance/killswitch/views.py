@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import authority
+from governance.core import inputs
 from governance.core.refusals import refusal_messages, report_refusal
 from governance.killswitch import services as killswitch
 from governance.killswitch.authority import resume_row
@@ -135,9 +136,9 @@ def _filtered_log(request):
         entries = entries.filter(event=event)
     if scope := request.GET.get("scope"):
         entries = entries.filter(activation__scope_key=scope)
-    if start := request.GET.get("from"):
+    if start := inputs.date(request.GET, "from"):
         entries = entries.filter(timestamp__date__gte=start)
-    if end := request.GET.get("to"):
+    if end := inputs.date(request.GET, "to"):
         entries = entries.filter(timestamp__date__lte=end)
     return entries
 

@@ -1,5 +1,9 @@
-"""Bearer-token authentication for the JSON API."""
+"""Bearer-token authentication for the JSON API, and the services that issue and revoke
+tokens (issue 18: a token belongs to one person for good; revoking is one-way)."""
 
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from governance.models import ApiToken
@@ -30,3 +34,18 @@ def api_user(request):
     if request.user.is_authenticated:
         return request.user
     return user_from_bearer(request)
+
+
+def issue_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user`, issued by that user or a superuser; the plain key is returned
+    once and never stored (DESIGN "Security": API tokens hashed at rest)."""
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionDenied("Only the token's owner or a superuser may create it.")
+    return ApiToken.issue(user=user, name=(name or "").strip()[:100])
+
+
+def revoke_token(*, actor, token: ApiToken, at: datetime | None = None) -> bool:
+    """Revoke `token` for good: a revoked token never answers again. False if it already was.
+    `actor` is the staff member with the change permission, or the token's owner."""
+    at = at or timezone.now()
+    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=at))

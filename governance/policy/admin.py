@@ -5,11 +5,13 @@ before it is saved, so a change that breaks the policy is refused with the rule'
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
+from governance.core.admin import HistoryAdmin, NoDeleteMixin, ReadOnlyAdmin
 from governance.models import (
     ActivationLogField,
     CommunicationApprover,
@@ -38,11 +40,13 @@ from governance.models import (
     ResumeVerification,
     Role,
     RoleAssignment,
+    RoleChangeRequest,
     RollbackDecisionMaker,
     RollbackReason,
     RollbackType,
     Severity,
 )
+from governance.policy import changes
 from governance.policy.checks import (
     escalation_problems,
     gate_chain_problems,
@@ -58,8 +62,8 @@ def kept_forms(formset):
     ]
 
 
-class PolicyAdmin(SimpleHistoryAdmin):
-    """Base of the policy admins: history on every object (revert disabled in settings)."""
+class PolicyAdmin(HistoryAdmin):
+    """Base of the policy admins: history on every object, read-only (HistoryAdmin)."""
 
     save_on_top = True
 
@@ -85,8 +89,70 @@ class RoleAdmin(PolicyAdmin):
         return ("key",) if obj else ()
 
 
+class RoleChangeAdmin(NoDeleteMixin, PolicyAdmin):
+    """Who holds a role is granted, never taken (D9 §9): saving the form proposes the change
+    (`changes.propose_role_change`); the row changes only once the §9 roles approve. Never
+    deleted here: an assignment ends by a proposed end date."""
+
+    change_subject = ""
+
+    def save_model(self, request, obj, form, change):
+        request.role_change = None
+        if change and not form.has_changed():
+            return
+        try:
+            request.role_change = changes.propose_role_change(
+                actor=request.user, subject=self.change_subject, instance=obj
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing else is saved: the proposal holds the values."""
+
+    def log_addition(self, request, obj, message):
+        """The proposal's own history is the record; the row is not added yet."""
+
+    def log_change(self, request, obj, message):
+        """The proposal's own history is the record; the row is not changed yet."""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.response_proposed(request)
+
+    def response_change(self, request, obj):
+        return self.response_proposed(request)
+
+    def response_proposed(self, request):
+        proposal = request.role_change
+        if proposal is None:
+            if not messages.get_messages(request):
+                messages.info(request, "Nothing changed.")
+            return HttpResponseRedirect(request.path)
+        if proposal.status == RoleChangeRequest.Status.APPLIED:
+            messages.success(request, f"{proposal}: applied (your D9 §9 roles approve it).")
+        else:
+            waiting = ", ".join(
+                r.role.name for r in proposal.approval.requirements.select_related("role")
+            )
+            messages.warning(
+                request,
+                f"{proposal} is pending: it takes effect once {waiting} approve it (D9 §9).",
+            )
+        return HttpResponseRedirect(reverse("role_change", args=[proposal.pk]))
+
+
+@admin.register(RoleChangeRequest)
+class RoleChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = ("requested_at", "subject", "requested_by", "status", "approval")
+    list_filter = ("status", "subject")
+    search_fields = ("requested_by__username",)
+    list_select_related = ("requested_by", "approval")
+    autocomplete_fields = ()
+
+
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(PolicyAdmin):
+class RoleAssignmentAdmin(RoleChangeAdmin):
     list_display = (
         "role",
         "primary",
@@ -107,6 +173,7 @@ class RoleAssignmentAdmin(PolicyAdmin):
     )
     list_select_related = ("role", "primary", "backup")
     autocomplete_fields = ("role", "primary", "backup")
+    change_subject = RoleChangeRequest.Subject.ASSIGNMENT
 
 
 class RaciEntryFormSet(BaseInlineFormSet):
@@ -250,12 +317,13 @@ class SeverityAdmin(PolicyAdmin):
 
 
 @admin.register(EscalationContact)
-class EscalationContactAdmin(PolicyAdmin):
+class EscalationContactAdmin(RoleChangeAdmin):
     list_display = ("role", "primary_channel", "primary_value", "backup_channel", "backup_value")
     list_filter = ("primary_channel", "backup_channel")
     search_fields = ("role__name", "primary_value", "backup_value")
     list_select_related = ("role",)
     autocomplete_fields = ("role",)
+    change_subject = RoleChangeRequest.Subject.CONTACT
 
 
 @admin.register(KillSwitchScenario)

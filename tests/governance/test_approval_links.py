@@ -12,6 +12,7 @@ from governance.approvals import services as approvals
 from governance.killswitch import services as killswitch
 from governance.launch import services as launch
 from governance.models import Notification, PolicyVersion
+from governance.policy import changes as role_changes
 from governance.rollout import services as rollout
 from incidents import services as incident_services
 from incidents.models import ClientCommunication
@@ -83,6 +84,10 @@ def _swap_page(request):
     return reverse("rotations:swap_detail", args=[request.object_id])
 
 
+def _role_change_page(request):
+    return reverse("role_change", args=[request.object_id])
+
+
 KINDS = {
     killswitch.KIND_ACTIVATION: (_pause, _killswitch_page),
     killswitch.KIND_LONG_PAUSE: (_pause, _killswitch_page),
@@ -93,6 +98,7 @@ KINDS = {
     incident_services.CLIENT_COMM_APPROVAL: (_client_communication, _incident_page),
     launch.KIND: (_launch_item, _launch_page),
     rotation_services.SWAP_APPROVAL: (_swap, _swap_page),
+    role_changes.KIND: (_policy_version, _role_change_page),
 }
 
 

@@ -1,6 +1,7 @@
 """The D9 policy as data: one model per D9 table, every row history-tracked, by D9 section."""
 
 from governance.policy.models.base import Phase, PolicyModel, Timing, Wording
+from governance.policy.models.changes import RoleChangeRequest
 from governance.policy.models.communication import (
     CommunicationApprover,
     CommunicationRule,
@@ -61,6 +62,7 @@ __all__ = [
     "ResumeVerification",
     "Role",
     "RoleAssignment",
+    "RoleChangeRequest",
     "RoleMention",
     "RollbackDecisionMaker",
     "RollbackReason",

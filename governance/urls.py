@@ -15,6 +15,7 @@ from governance.launch import views as launch_views
 from governance.ops import views as auth
 from governance.policy import views as policy
 from governance.portal import views as dashboard
+from governance.portal.metrics import metrics
 from governance.rollout import views as rollout_views
 from incidents.alert_api import alertmanager_webhook, events_v2_enqueue
 from incidents.api import incidents_api
@@ -41,5 +42,6 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("api/incidents/", incidents_api, name="api_incidents"),
     path("api/alerts/alertmanager/", alertmanager_webhook, name="api_alerts_alertmanager"),
+    path("metrics", metrics, name="metrics"),
     path("api/alerts/events/v2/enqueue", events_v2_enqueue, name="api_alerts_events_v2"),
 ]

@@ -9,6 +9,7 @@ import pytest
 from governance.models import Severity, Workspace
 from incidents.integrations import create_integration
 from incidents.models import Integration
+from tests.alerts.payloads import GROUP
 
 
 @pytest.fixture
@@ -36,46 +37,6 @@ def events_v2(db, rotation):
         kind=Integration.Kind.EVENTS_V2,
         default_severity=Severity.objects.get(key="P3"),
     )
-
-
-GROUP = {
-    "receiver": "portal",
-    "status": "firing",
-    "alerts": [
-        {
-            "status": "firing",
-            "labels": {
-                "alertname": "IngestionErrorRate",
-                "severity": "critical",
-                "workspace": "acme-corp",
-                "instance": "ingest-1:9100",
-            },
-            "annotations": {
-                "summary": "Ingestion error rate above 10%",
-                "description": "Uploads failing for acme-corp",
-            },
-            "startsAt": "2026-12-01T10:00:00.123456789Z",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prometheus:9090/graph?g0.expr=rate",
-            "fingerprint": "1a30ba71cca2921f",
-        }
-    ],
-    "groupLabels": {"alertname": "IngestionErrorRate"},
-    "commonLabels": {
-        "alertname": "IngestionErrorRate",
-        "severity": "critical",
-        "workspace": "acme-corp",
-        "instance": "ingest-1:9100",
-    },
-    "commonAnnotations": {
-        "summary": "Ingestion error rate above 10%",
-        "description": "Uploads failing for acme-corp",
-    },
-    "externalURL": "http://alertmanager:9093",
-    "version": "4",
-    "groupKey": '{}:{alertname="IngestionErrorRate"}',
-    "truncatedAlerts": 0,
-}
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ post-incident review, client communication and follow-up tickets.
 Incident, updates, reviews, client communications and tickets are history-tracked records.
 `IncidentStep` and `Responder` are sweep bookkeeping (written with `.update()` by the sweep,
 not history-tracked); `IncidentEvent` is the append-only timeline (never edited).
+`Integration` (an alert source) is history-tracked; its `IntegrationStats` counters and the
+`AlertGroup` / `Alert` rows behind an alert-opened incident are intake bookkeeping (no history).
 """
 
 import hashlib

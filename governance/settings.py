@@ -123,6 +123,9 @@ else:
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_COOLOFF_SECONDS = env_int("LOGIN_COOLOFF_SECONDS", 900)
 
+# GET /metrics answers these client addresses without a token (e.g. the Prometheus server).
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [])
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 

@@ -2,16 +2,20 @@
 services (pages, API, sweep), so state fields are read-only here; the timeline, the frozen steps
 and responders are read-only records."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from governance.core.admin import HistoryAdmin, NoDeleteMixin, ReadOnlyAdmin, ReadOnlyRecordAdmin
+from incidents import integrations
 from incidents.models import (
+    Alert,
+    AlertGroup,
     ClientCommunication,
     FollowUpTicket,
     Incident,
     IncidentEvent,
     IncidentStep,
     IncidentUpdate,
+    Integration,
     PostIncidentReview,
     Responder,
 )
@@ -147,3 +151,122 @@ class ClientCommunicationAdmin(ReadOnlyAdmin):
     search_fields = ("=incident__id", "status_page_text", "email_text")
     list_select_related = ("incident__severity", "drafted_by", "approved_by")
     autocomplete_fields = ("incident", "drafted_by", "approved_by", "sent_by")
+
+
+@admin.register(Integration)
+class IntegrationAdmin(HistoryAdmin):
+    """Alert sources. Adding one issues its key, shown once in the confirmation message; the
+    actions rotate or revoke the key. The counters are the intake's bookkeeping, read-only."""
+
+    list_display = (
+        "name",
+        "kind",
+        "enabled",
+        "key_hint",
+        "key_revoked_at",
+        "default_severity",
+        "default_workspace",
+        "last_received_at",
+        "accepted",
+        "deduplicated",
+        "refused",
+    )
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "key_hint")
+    list_select_related = ("default_severity", "default_workspace", "stats")
+    autocomplete_fields = ("default_workspace",)
+    readonly_fields = (
+        "acts_as",
+        "key_hint",
+        "key_revoked_at",
+        "created_at",
+        "last_received_at",
+        "accepted",
+        "deduplicated",
+        "refused",
+    )
+    actions = ["rotate_key", "revoke_key"]
+
+    @admin.display(description="last received")
+    def last_received_at(self, obj):
+        return obj.stats.last_received_at if obj.pk else None
+
+    @admin.display(description="accepted")
+    def accepted(self, obj):
+        return obj.stats.accepted if obj.pk else 0
+
+    @admin.display(description="deduplicated")
+    def deduplicated(self, obj):
+        return obj.stats.deduplicated if obj.pk else 0
+
+    @admin.display(description="refused")
+    def refused(self, obj):
+        return obj.stats.refused if obj.pk else 0
+
+    def has_delete_permission(self, request, obj=None):
+        # Incidents keep pointing at the source that raised them: disable it instead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name not in ("name", "kind", "default_severity", "default_workspace")
+        }
+        created, key = integrations.create_integration(
+            actor=request.user,
+            name=obj.name,
+            kind=obj.kind,
+            default_severity=obj.default_severity,
+            default_workspace=obj.default_workspace,
+            **fields,
+        )
+        obj.pk = created.pk
+        self._show_key(request, created, key)
+
+    def _show_key(self, request, integration, key):
+        messages.warning(
+            request,
+            f"The key of {integration.name} is {key} — copy it now, it is shown only once "
+            f"(only its hash is stored).",
+        )
+
+    @admin.action(description="Issue a new key (shown once; the former key stops working)")
+    def rotate_key(self, request, queryset):
+        for integration in queryset:
+            self._show_key(
+                request,
+                integration,
+                integrations.rotate_key(integration=integration, actor=request.user),
+            )
+
+    @admin.action(description="Revoke the key")
+    def revoke_key(self, request, queryset):
+        for integration in queryset:
+            integrations.revoke_key(integration=integration, actor=request.user)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.", messages.SUCCESS)
+
+
+class AlertInline(admin.TabularInline):
+    model = Alert
+    fields = ("fingerprint", "status", "labels", "annotations", "generator_url", "starts_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertGroup)
+class AlertGroupAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "integration", "deliveries", "last_received_at", "cleared_at")
+    list_filter = ("integration",)
+    search_fields = ("=incident__id", "group_key")
+    list_select_related = ("incident__severity", "integration")
+    autocomplete_fields = ("incident", "follows")
+    show_full_result_count = False
+    inlines = [AlertInline]

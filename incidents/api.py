@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from governance.models import Severity, Workspace
 from governance.ops.tokens import user_from_bearer
-from incidents import services
+from incidents import lifecycle_api, services
 
 MAX_BODY_BYTES = 64 * 1024
 STRING_FIELDS = {"title": 200, "impact": 5000, "workspace": 60, "dedupe_key": 200}
@@ -92,9 +92,14 @@ def _keys() -> str:
 
 @csrf_exempt
 def incidents_api(request):
-    """Open an incident from an alert (DESIGN "Public interfaces": POST /api/incidents/)."""
+    """Open an incident from an alert (DESIGN "Public interfaces": POST /api/incidents/); GET
+    lists incidents (`incidents.lifecycle_api`)."""
+    if request.method == "GET":
+        return lifecycle_api.incident_list(request)
     if request.method != "POST":
-        return _error(405, "Use POST.")
+        response = _error(405, "Use GET or POST.")
+        response["Allow"] = "GET, POST"
+        return response
     user = user_from_bearer(request)
     if user is None:
         response = _error(401, "A valid, unrevoked Bearer API token is required.")

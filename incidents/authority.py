@@ -7,7 +7,13 @@ role at `at`; services and pages only ever ask `authority.decide`.
 from governance.authority.engine import Decision, Requirement, register
 from governance.authority.holders import roles_of
 from governance.models import CommunicationRule, RaciEntry, Role
-from incidents.models import ClientCommunication, Incident, IncidentStep, Responder
+from incidents.models import (
+    AlertGroup,
+    ClientCommunication,
+    Incident,
+    IncidentStep,
+    Responder,
+)
 
 ON_CALL_ROLES = {"on_call", "on_call_primary", "on_call_secondary"}
 CLIENT_RULE = "incident_client_facing"
@@ -48,6 +54,11 @@ def involvement(user, incident: Incident, *, at) -> tuple[bool, set[str], str]:
     return False, held, ""
 
 
+def raised_by_integration_of(user, incident: Incident) -> bool:
+    """Is `user` the service user of the integration whose alert opened `incident`?"""
+    return AlertGroup.objects.filter(incident=incident, integration__acts_as=user).exists()
+
+
 def _closed(incident: Incident) -> Decision | None:
     if not incident.is_open:
         return Decision(False, "This incident is resolved.")
@@ -66,6 +77,13 @@ def may_acknowledge(user, *, action, obj: Incident, at) -> Decision:
     closed = _closed(obj)
     if closed:
         return closed
+    if raised_by_integration_of(user, obj):
+        # The monitoring tool acknowledges for the person who acknowledged there (Events v2).
+        return Decision(
+            True,
+            "Allowed: the integration that raised this alert acknowledges it (D9 §4.3).",
+            rows=("D9 §4.3",),
+        )
     involved, held, why = involvement(user, obj, at=at)
     if not involved or why == "you acknowledged it":
         return Decision(

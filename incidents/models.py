@@ -4,12 +4,18 @@ post-incident review, client communication and follow-up tickets.
 Incident, updates, reviews, client communications and tickets are history-tracked records.
 `IncidentStep` and `Responder` are sweep bookkeeping (written with `.update()` by the sweep,
 not history-tracked); `IncidentEvent` is the append-only timeline (never edited).
+`Integration` (an alert source) is history-tracked; its `IntegrationStats` counters and the
+`AlertGroup` / `Alert` rows behind an alert-opened incident are intake bookkeeping (no history).
 """
 
+import hashlib
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from governance.models import Role, Severity, Workspace
@@ -193,6 +199,8 @@ class IncidentEvent(models.Model):
     class Kind(models.TextChoices):
         OPENED = "opened", "Opened"
         ALERT_REPEATED = "alert_repeated", "Alert fired again"
+        ALERT_CLEARED = "alert_cleared", "Alert cleared"
+        ALERT_NOTE = "alert_note", "Alert intake note"
         PAGED = "paged", "Paged"
         NOTIFIED = "notified", "Notified"
         STEP = "step", "Escalation step"
@@ -349,3 +357,174 @@ class ClientCommunication(models.Model):
 
     def __str__(self):
         return f"Client communication for incident #{self.incident_id} ({self.status})"
+
+
+def default_severity_map() -> dict:
+    """Alertmanager's customary `severity` label values and the Events API v2 severities, to
+    the D9 §4.1 severities; each integration keeps its own copy, editable in the admin."""
+    return {"critical": "P1", "error": "P2", "warning": "P2", "info": "P3"}
+
+
+class Integration(models.Model):
+    """An alert source (D9 §4.3 "Alert fires"): one monitoring system with its own key.
+
+    Only the key's hash is stored; the key is shown once when issued. Alerts open incidents as
+    the integration's service user (`acts_as`), so the timeline and history name the source.
+    """
+
+    class Kind(models.TextChoices):
+        ALERTMANAGER = "alertmanager", "Prometheus Alertmanager webhook"
+        EVENTS_V2 = "events_v2", "PagerDuty Events API v2 format"
+
+    KEY_PREFIX = "gi_"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    acts_as = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="integration",
+        editable=False,
+        help_text="The service user the integration's alerts act as (it cannot log in).",
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(max_length=12, editable=False)
+    key_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    default_severity = models.ForeignKey(
+        Severity,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Used when an alert's severity is missing or not in the mapping.",
+    )
+    default_workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Used when an alert names no known workspace; empty: global.",
+    )
+    severity_label = models.CharField(
+        max_length=100,
+        default="severity",
+        help_text="The alert label (Alertmanager) holding the severity.",
+    )
+    severity_map = models.JSONField(
+        default=default_severity_map,
+        help_text='Alert severity → D9 severity key, e.g. {"critical": "P1", "warning": "P2"}.',
+    )
+    workspace_label = models.CharField(
+        max_length=100,
+        default="workspace",
+        help_text="The alert label (or Events v2 custom_details key) naming the workspace slug.",
+    )
+    stop_paging_when_cleared = models.BooleanField(
+        default=True,
+        help_text="When the alert clears, stop paging the escalation ladder (never resolves).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        # Keys carry 256 bits of randomness, so a fast hash is enough to keep them safe at rest.
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def clean(self):
+        errors = {}
+        if not isinstance(self.severity_map, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.severity_map.items()
+        ):
+            errors["severity_map"] = 'Give a JSON object of strings, e.g. {"critical": "P1"}.'
+        else:
+            known = set(Severity.objects.values_list("key", flat=True))
+            unknown = sorted({v for v in self.severity_map.values() if v not in known})
+            if unknown:
+                errors["severity_map"] = (
+                    f"Unknown D9 severity {', '.join(unknown)}; use one of "
+                    f"{', '.join(sorted(known))}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class IntegrationStats(models.Model):
+    """Delivery counters of an integration (bookkeeping, written with `F()`, no history)."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+    )
+    last_received_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.PositiveBigIntegerField(default=0, help_text="Deliveries recorded (2xx).")
+    deduplicated = models.PositiveBigIntegerField(
+        default=0, help_text="Accepted deliveries that matched an incident already recorded."
+    )
+    refused = models.PositiveBigIntegerField(default=0, help_text="Malformed deliveries (400).")
+
+    def __str__(self):
+        return f"{self.integration}: {self.accepted} accepted"
+
+
+class AlertGroup(models.Model):
+    """The alert group behind an incident an integration opened (bookkeeping, no history).
+
+    `Incident.dedupe_key` holds the group's key hashed with the integration, so one open
+    incident exists per group; this row keeps the group key as sent, the last raw payload and
+    when the alert cleared.
+    """
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, primary_key=True, related_name="alert_group"
+    )
+    integration = models.ForeignKey(
+        Integration, on_delete=models.PROTECT, related_name="alert_groups"
+    )
+    group_key = models.TextField(help_text="Alertmanager's groupKey or the Events v2 dedup_key.")
+    payload = models.JSONField(help_text="The last delivery, exactly as received.")
+    first_received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+    deliveries = models.PositiveIntegerField(default=1)
+    cleared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the whole group last cleared (resolved)."
+    )
+    follows = models.ForeignKey(
+        Incident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        help_text="The resolved incident of the same group this one follows.",
+    )
+
+    def __str__(self):
+        return f"{self.integration}: {self.group_key[:60]}"
+
+
+class Alert(models.Model):
+    """One alert of a group, as the monitoring system last sent it (bookkeeping, no history)."""
+
+    group = models.ForeignKey(AlertGroup, on_delete=models.CASCADE, related_name="alerts")
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10)
+    labels = models.JSONField(default=dict)
+    annotations = models.JSONField(default=dict)
+    generator_url = models.TextField(blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    last_received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "fingerprint"], name="alert_once_per_group")
+        ]
+
+    def __str__(self):
+        return f"{self.labels.get('alertname', self.fingerprint)} ({self.status})"

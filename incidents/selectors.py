@@ -1,11 +1,13 @@
 """Reads of the incidents app: lists, the incident page, what a viewer may do."""
 
+import json
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from governance import authority
-from incidents.models import ClientCommunication, Incident, IncidentEvent
+from incidents.models import AlertGroup, ClientCommunication, Incident, IncidentEvent
 
 
 def incident_list(*, status: str = "", severity: str = "", q: str = "") -> QuerySet[Incident]:
@@ -128,3 +130,22 @@ def client_communications(incident: Incident, user) -> list[tuple]:
             )
         )
     return rows
+
+
+def alert_source(incident: Incident, *, limit: int = 100) -> dict | None:
+    """The alert group behind an incident an integration opened, with its first `limit`
+    alerts and the last payload pretty-printed; None for incidents people declared."""
+    group = (
+        AlertGroup.objects.select_related("integration", "follows")
+        .filter(incident=incident)
+        .first()
+    )
+    if group is None:
+        return None
+    alerts = list(group.alerts.all()[:limit])
+    return {
+        "group": group,
+        "alerts": alerts,
+        "more": group.alerts.count() - len(alerts) if len(alerts) == limit else 0,
+        "payload": json.dumps(group.payload, indent=2, sort_keys=True),
+    }

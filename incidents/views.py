@@ -102,6 +102,7 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
         .first(),
         "communications": selectors.client_communications(incident, request.user),
         "responders": list(incident.responders.select_related("user", "role")),
+        "alert_source": selectors.alert_source(incident),
     }
     review = context["review"]
     context["may_file_review"] = bool(

@@ -132,6 +132,7 @@ def test_a_wrong_token_is_a_401(crew, post):
     assert post(ALERT, key="gp_wrong").status_code == 401
 
 
-def test_only_post_is_allowed(crew, client, token):
-    response = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}")
+def test_only_get_and_post_are_allowed(crew, client, token):
+    response = client.put(URL, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"

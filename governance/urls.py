@@ -39,4 +39,5 @@ urlpatterns = [
     path("rotations/", include("rotations.urls")),
     path("incidents/", include("incidents.urls")),
     path("api/incidents/", incidents_api, name="api_incidents"),
+    path("status/", include("incidents.status.urls")),
 ]

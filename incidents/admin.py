@@ -156,10 +156,11 @@ class PostIncidentReviewAdmin(SimpleHistoryAdmin):
 
 @admin.register(ClientCommunication)
 class ClientCommunicationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
-    """Drafted, approved (through the approval mechanism) and sent on the incident page."""
+    """Drafted on the incident page, approved through the approval mechanism, published by the
+    approval and marked sent by the delivery of its mail."""
 
-    list_display = ("incident", "status", "drafted_by", "approved_by", "sent_at")
-    list_filter = ("status",)
-    search_fields = ("=incident__id", "status_page_text", "email_text")
-    list_select_related = ("incident__severity", "drafted_by", "approved_by")
-    autocomplete_fields = ("incident", "drafted_by", "approved_by", "sent_by")
+    list_display = ("incident", "title", "rule", "status", "published_at", "sent_at")
+    list_filter = ("status", "rule")
+    search_fields = ("=incident__id", "title", "status_page_text", "email_text")
+    list_select_related = ("incident__severity", "rule")
+    autocomplete_fields = ("incident", "drafted_by", "approved_by")

@@ -2,11 +2,15 @@
 services (pages, API, sweep), so state fields are read-only here; the timeline, the frozen steps
 and responders are read-only records."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from governance import authority
 from incidents.models import (
     ClientCommunication,
+    ClientMailDelivery,
     FollowUpTicket,
     Incident,
     IncidentEvent,
@@ -14,7 +18,9 @@ from incidents.models import (
     IncidentUpdate,
     PostIncidentReview,
     Responder,
+    StatusSubscriber,
 )
+from incidents.status import services as status_services
 
 USER_FIELDS = (
     "opened_by",
@@ -164,3 +170,55 @@ class ClientCommunicationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     search_fields = ("=incident__id", "title", "status_page_text", "email_text")
     list_select_related = ("incident__severity", "rule")
     autocomplete_fields = ("incident", "drafted_by", "approved_by")
+
+
+class SubscriberForm(forms.ModelForm):
+    class Meta:
+        model = StatusSubscriber
+        fields = ("email", "workspace")
+
+
+@admin.register(StatusSubscriber)
+class StatusSubscriberAdmin(SimpleHistoryAdmin):
+    """Clients on the status-page mail. Support or the Account Manager adds them here (through
+    the service, which asks the authority engine); changes otherwise come from the clients'
+    signed links, so existing rows are read-only."""
+
+    form = SubscriberForm
+    list_display = ("email", "workspace", "confirmed_at", "unsubscribed_at", "added_by")
+    list_filter = ("workspace", ("confirmed_at", admin.EmptyFieldListFilter), "unsubscribed_at")
+    search_fields = ("email",)
+    list_select_related = ("workspace", "added_by")
+    autocomplete_fields = ("workspace",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return bool(authority.decide(request.user, "status.subscriber.add"))
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = status_services.add_subscriber(
+                actor=request.user, email=obj.email, workspace=obj.workspace
+            )
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+
+@admin.register(ClientMailDelivery)
+class ClientMailDeliveryAdmin(ReadOnlyAdmin):
+    """Per-subscriber delivery state of client mail (the outbox row says sent, pending or
+    failed, with its last error)."""
+
+    list_display = ("communication", "subscriber", "notification")
+    list_filter = ("notification__status",)
+    search_fields = ("subscriber__email", "=communication__incident__id")
+    list_select_related = ("communication", "subscriber", "notification")
+    show_full_result_count = False

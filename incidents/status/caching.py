@@ -1,5 +1,5 @@
 """Public pages served from the cache with an ETag: a conditional GET that matches answers
-304 after the version's three small queries; a miss renders once per version and caches it."""
+304 after the version's four small queries; a miss renders once per version and caches it."""
 
 from collections.abc import Callable
 

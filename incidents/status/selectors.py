@@ -14,7 +14,13 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from governance.models import ApprovalRequest, KillSwitchActivation, KillSwitchState, Workspace
+from governance.models import (
+    ApprovalRequest,
+    CommunicationRule,
+    KillSwitchActivation,
+    KillSwitchState,
+    Workspace,
+)
 from incidents.models import ClientCommunication
 
 # D9 §5.1 "Planned maintenance": the scenario whose approved pauses are announced to clients.
@@ -122,13 +128,15 @@ def history_days() -> int:
 def version(*, workspace_slug: str = "", now: datetime.datetime | None = None) -> str:
     """The status data's version, the ETag of every public page and feed: it changes whenever
     something is published, a maintenance pause changes (the kill switch's state row), a
-    workspace is renamed, or the day changes (the 90-day window moves). Three small queries."""
+    workspace is renamed, a D9 §7.2 row is edited (impact, severity shown), or the day changes
+    (the history window moves). Four small aggregate queries."""
     now = now or timezone.now()
     published = ClientCommunication.objects.filter(published_at__isnull=False).aggregate(
         count=Count("pk"), last=Max("published_at")
     )
     kill_switch = KillSwitchState.objects.filter(pk=1).values_list("version", flat=True).first()
     workspaces = Workspace.history.aggregate(count=Count("pk"), last=Max("history_date"))
+    rules = CommunicationRule.history.aggregate(count=Count("pk"), last=Max("history_date"))
     raw = "|".join(
         str(part)
         for part in (
@@ -138,6 +146,8 @@ def version(*, workspace_slug: str = "", now: datetime.datetime | None = None) -
             kill_switch,
             workspaces["count"],
             workspaces["last"],
+            rules["count"],
+            rules["last"],
             timezone.localdate(now),
             settings.STATUS_PAGE_NAME,
             settings.STATUS_PAGE_LOGO_URL,

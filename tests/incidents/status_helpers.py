@@ -31,7 +31,7 @@ def beta(db):
 
 
 @pytest.fixture
-def incident(crew, declare, acme):
+def client_incident(crew, declare, acme):
     """A client-facing P1 in Acme's workspace, titled with internal detail."""
     return declare("P1", client_facing=True, workspace=acme, title=INTERNAL_TITLE)
 

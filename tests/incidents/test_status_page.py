@@ -16,11 +16,8 @@ from incidents.models import ClientCommunication
 from tests.incidents.status_helpers import (
     INTERNAL_TITLE,
     approved_maintenance,
-    beta,  # noqa: F401 (fixture)
     bulk_published,
     draft,
-    fresh_cache,  # noqa: F401 (fixture)
-    incident,  # noqa: F401 (fixture)
     publish,
     rule,
 )
@@ -40,8 +37,10 @@ def page_text(public, path="/status/") -> str:
     return response.content.decode()
 
 
-def test_nothing_shows_before_the_pm_approves_and_the_approved_text_after(public, crew, incident):
-    communication = draft(incident, crew["support"])
+def test_nothing_shows_before_the_pm_approves_and_the_approved_text_after(
+    public, crew, client_incident
+):
+    communication = draft(client_incident, crew["support"])
     before = page_text(public)
     assert "All systems operational" in before
     assert "Delayed uploads" not in before
@@ -57,8 +56,8 @@ def test_nothing_shows_before_the_pm_approves_and_the_approved_text_after(public
         assert internal not in after
 
 
-def test_the_severity_shows_only_when_the_policy_row_says_so(public, crew, incident):
-    publish(incident, crew)
+def test_the_severity_shows_only_when_the_policy_row_says_so(public, crew, client_incident):
+    publish(client_incident, crew)
     assert "Severity P1" not in page_text(public)
     client_rule = rule("incident_client_facing")
     client_rule.status_shows_severity = True
@@ -66,8 +65,8 @@ def test_the_severity_shows_only_when_the_policy_row_says_so(public, crew, incid
     assert "Severity P1" in page_text(public)
 
 
-def test_an_outage_communication_needs_the_pm_and_the_owner(public, crew, incident):
-    communication = draft(incident, crew["support"], rule=rule("outage_communication"))
+def test_an_outage_communication_needs_the_pm_and_the_owner(public, crew, client_incident):
+    communication = draft(client_incident, crew["support"], rule=rule("outage_communication"))
     with pytest.raises(PermissionDenied, match="Product Manager \\+ Ingestion Owner"):
         services.approve_client_communication(communication=communication, actor=crew["primary"])
     services.approve_client_communication(communication=communication, actor=crew["pm"])
@@ -81,31 +80,37 @@ def test_an_outage_communication_needs_the_pm_and_the_owner(public, crew, incide
     assert "Service outage" in page_text(public)
 
 
-def test_an_update_needs_a_new_approval_by_default(crew, incident):
-    publish(incident, crew)
-    update = draft(incident, crew["support"], public_status="identified")
+def test_an_update_needs_a_new_approval_by_default(crew, client_incident):
+    publish(client_incident, crew)
+    update = draft(client_incident, crew["support"], public_status="identified")
     assert update.status == ClientCommunication.Status.DRAFT and update.published_at is None
 
 
-def test_a_policy_row_may_let_support_post_follow_ups_without_approval(public, crew, incident):
+def test_a_policy_row_may_let_support_post_follow_ups_without_approval(
+    public, crew, client_incident
+):
     client_rule = rule("incident_client_facing")
     client_rule.follow_ups_without_approval = True
     client_rule.save()
-    first = draft(incident, crew["support"])
+    first = draft(client_incident, crew["support"])
     assert first.published_at is None  # the first communication still needs the PM
     services.approve_client_communication(communication=first, actor=crew["pm"])
 
-    update = draft(incident, crew["support"], public_status="monitoring", status_page_text="Fixed")
+    update = draft(
+        client_incident, crew["support"], public_status="monitoring", status_page_text="Fixed"
+    )
     update.refresh_from_db()
     assert update.published_at is not None and update.approved_by is None
     text = page_text(public)
     assert text.index("Uploads for some clients") < text.index("Fixed")  # in time order
 
 
-def test_a_resolution_moves_the_incident_to_the_history(public, crew, incident, clock):
-    publish(incident, crew)
+def test_a_resolution_moves_the_incident_to_the_history(public, crew, client_incident, clock):
+    publish(client_incident, crew)
     clock.shift(datetime.timedelta(minutes=40))
-    publish(incident, crew, public_status="resolved", status_page_text="All uploads caught up.")
+    publish(
+        client_incident, crew, public_status="resolved", status_page_text="All uploads caught up."
+    )
     text = page_text(public)
     assert "All systems operational" in text
     history = text[text.index("Past incidents") :]
@@ -113,9 +118,9 @@ def test_a_resolution_moves_the_incident_to_the_history(public, crew, incident, 
 
 
 def test_a_workspace_page_shows_its_own_and_global_incidents_only(
-    public, crew, declare, incident, beta
+    public, crew, declare, client_incident, beta
 ):
-    publish(incident, crew)  # Acme's
+    publish(client_incident, crew)  # Acme's
     global_incident = declare("P2", client_facing=True, title="internal global")
     publish(global_incident, crew, title="Slow dashboards everywhere")
     other = declare("P3", client_facing=True, workspace=beta, title="internal beta")
@@ -160,10 +165,10 @@ def test_planned_maintenance_appears_once_the_pm_approved_it(public, crew, acme)
     assert "Under maintenance" in page_text(public, "/status/acme/")
 
 
-def test_the_atom_feed_parses_with_one_entry_per_publication(public, crew, incident, clock):
-    publish(incident, crew)
+def test_the_atom_feed_parses_with_one_entry_per_publication(public, crew, client_incident, clock):
+    publish(client_incident, crew)
     clock.shift(datetime.timedelta(minutes=30))
-    publish(incident, crew, public_status="resolved", status_page_text="Caught up.")
+    publish(client_incident, crew, public_status="resolved", status_page_text="Caught up.")
 
     for path in ("/status/feed.atom", "/status/acme/feed.atom"):
         response = public.get(path)
@@ -256,8 +261,8 @@ SUMMARY = {
 }
 
 
-def test_the_summary_has_the_statuspage_shape(public, crew, incident, beta):
-    publish(incident, crew)
+def test_the_summary_has_the_statuspage_shape(public, crew, client_incident, beta):
+    publish(client_incident, crew)
     approved_maintenance(crew["owner"], crew["pm"], beta)
     data = public.get("/status/api/v2/summary.json").json()
     jsonschema.validate(data, SUMMARY)
@@ -276,7 +281,7 @@ def test_the_summary_has_the_statuspage_shape(public, crew, incident, beta):
 
 
 def test_pages_answer_304_to_a_matching_etag_and_change_when_something_is_published(
-    public, crew, incident
+    public, crew, client_incident
 ):
     for path in ("/status/", "/status/acme/", "/status/feed.atom", "/status/api/v2/summary.json"):
         first = public.get(path)
@@ -286,7 +291,7 @@ def test_pages_answer_304_to_a_matching_etag_and_change_when_something_is_publis
         assert again.status_code == 304 and again.content == b""
 
     etag = public.get("/status/")["ETag"]
-    publish(incident, crew)
+    publish(client_incident, crew)
     changed = public.get("/status/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 

@@ -81,6 +81,7 @@ class PublicMaintenance:
     started_at: datetime.datetime | None
     completed_at: datetime.datetime | None
     workspace: Workspace | None
+    announced_at: datetime.datetime
     updated_at: datetime.datetime
 
     @property
@@ -249,13 +250,15 @@ def maintenances(*, workspace: Workspace | None, now: datetime.datetime) -> list
         rows.append(
             PublicMaintenance(
                 id=activation.pk,
-                name=f"Scheduled maintenance — {activation.scope_label.lower()} ingestion paused",
+                name="Scheduled maintenance: uploads paused",
                 status=status,
                 scheduled_for=activation.starts_at,
                 started_at=activation.paused_at,
                 completed_at=activation.resumed_at,
                 workspace=activation.workspace,
-                updated_at=activation.resumed_at or activation.paused_at or activation.starts_at,
+                announced_at=activation.activated_at,
+                # When it last changed: announced, started, completed (never its future start).
+                updated_at=activation.resumed_at or activation.paused_at or activation.activated_at,
             )
         )
     return rows

@@ -90,7 +90,7 @@ def _maintenance(row, view: StatusView) -> dict:
         "id": f"maintenance-{row.id}",
         "name": row.name,
         "status": row.status,
-        "created_at": _iso(row.scheduled_for),
+        "created_at": _iso(row.announced_at),
         "updated_at": _iso(row.updated_at),
         "monitoring_at": None,
         "resolved_at": _iso(row.completed_at),

@@ -4,7 +4,7 @@ and responders are read-only records."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from governance import authority
@@ -192,8 +192,13 @@ class StatusSubscriberAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("workspace",)
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return bool(authority.decide(request.user, "status.subscriber.add"))
+    def add_view(self, request, form_url="", extra_context=None):
+        # The engine decides on the add page only: the admin asks has_add_permission for its
+        # sidebar on every page, which must stay a model-permission check.
+        decision = authority.decide(request.user, "status.subscriber.add")
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        return super().add_view(request, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and self.has_add_permission(request)

@@ -261,3 +261,35 @@ def test_with_the_smtp_server_down_every_subscriber_gets_the_mail_exactly_once_w
     communication.refresh_from_db()
     assert communication.status == ClientCommunication.Status.SENT
     assert mark_delivered(now=later) == 0
+
+
+def staff(user, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_support_adds_a_subscriber_in_the_admin(crew, acme):
+    client = staff(crew["support"], "add_statussubscriber", "view_statussubscriber")
+    response = client.post(
+        "/admin/incidents/statussubscriber/add/",
+        {"email": "Ops@Acme.example", "workspace": acme.pk},
+    )
+    assert response.status_code == 302
+    added = StatusSubscriber.objects.get()
+    assert added.email == "ops@acme.example" and added.is_active
+    assert added.added_by == crew["support"]
+
+
+def test_staff_without_the_role_may_not_add_subscribers_in_the_admin(crew, acme):
+    client = staff(crew["primary"], "add_statussubscriber", "view_statussubscriber")
+    response = client.post(
+        "/admin/incidents/statussubscriber/add/", {"email": "x@acme.example", "workspace": acme.pk}
+    )
+    assert response.status_code == 403
+    assert not StatusSubscriber.objects.exists()

@@ -4,6 +4,8 @@ Each rule reads the policy rows (D9 §2.1 RACI, §7.2 communication rules) and w
 role at `at`; services and pages only ever ask `authority.decide`.
 """
 
+from django.db.models import QuerySet
+
 from governance.authority.engine import Decision, Requirement, register
 from governance.authority.holders import roles_of
 from governance.models import CommunicationRule, RaciEntry, Role
@@ -135,13 +137,11 @@ def client_rule() -> CommunicationRule:
     return CommunicationRule.objects.prefetch_related("approvers__role").get(key=CLIENT_RULE)
 
 
-def client_rules() -> list[CommunicationRule]:
+def client_rules() -> QuerySet[CommunicationRule]:
     """The D9 §7.2 rows a client communication may follow: the external events whose channel
     is the status page ("Incident (client-facing)", "Outage communication")."""
-    return list(
-        CommunicationRule.objects.filter(
-            audience=CommunicationRule.Audience.EXTERNAL, channel__icontains="status page"
-        ).select_related("owner")
+    return CommunicationRule.objects.filter(
+        audience=CommunicationRule.Audience.EXTERNAL, channel__icontains="status page"
     )
 
 

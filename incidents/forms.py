@@ -2,7 +2,8 @@
 
 from django import forms
 
-from governance.models import CommunicationRule, Severity, Workspace
+from governance.models import Severity, Workspace
+from incidents.authority import client_rules
 from incidents.models import ClientCommunication, Incident
 
 
@@ -57,9 +58,7 @@ class ReviewForm(forms.Form):
 
 class ClientCommForm(forms.Form):
     rule = forms.ModelChoiceField(
-        queryset=CommunicationRule.objects.filter(
-            audience=CommunicationRule.Audience.EXTERNAL, channel__icontains="status page"
-        ),
+        queryset=client_rules(),
         empty_label=None,
         label="D9 §7.2 event",
         help_text="An outage communication needs the PM and the Owner to approve.",

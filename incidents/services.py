@@ -27,7 +27,7 @@ from governance.models import (
 )
 from governance.notifications.outbox import notify
 from incidents import escalation
-from incidents.authority import client_rule
+from incidents.authority import client_rule, client_rules
 from incidents.models import (
     ClientCommunication,
     Incident,
@@ -470,6 +470,8 @@ def draft_client_communication(
         drafted_at=now,
         drafted_by=actor,
     )
+    if not client_rules().filter(pk=communication.rule.pk).exists():
+        raise ValidationError({"rule": "Choose a D9 §7.2 event that goes to the status page."})
     decision = authority.require(actor, "incident.client_comm.draft", obj=communication, at=now)
     errors = {}
     if not communication.title:
@@ -480,6 +482,7 @@ def draft_client_communication(
         errors["email_text"] = "Write the client email."
     if public_status not in ClientCommunication.PublicStatus.values:
         errors["public_status"] = "Choose investigating, identified, monitoring or resolved."
+
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -11,6 +11,15 @@ from incidents import services
 from incidents.models import StatusSubscriber
 from tests.incidents.status_helpers import approved_maintenance
 
+
+def log_in(page, username: str):
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
 WIDTHS = {"desktop": 1280, "phone": 390, "narrow": 360}
 
 
@@ -47,21 +56,37 @@ def test_the_public_page_before_and_after_publication(
         workspace=acme,
         client_facing=True,
     )
-    communication = services.draft_client_communication(
-        incident=incident,
-        actor=support,
-        title="Delayed uploads for Acme Analytics",
-        status_page_text="Uploads are delayed by up to 20 minutes. No data is lost; we are "
-        "working on it and will update this page within 30 minutes.",
-        email_text="Dear client, uploads are delayed.",
+    # Support drafts on the incident page, as people do.
+    for person in (support, pm):
+        person.set_password("pw")
+        person.save()
+    staff = browser.new_context(base_url=live_server.url)
+    desk = staff.new_page()
+    log_in(desk, support.username)
+    desk.goto(f"/incidents/{incident.pk}/")
+    desk.fill("#id_title", "Delayed uploads for Acme Analytics")
+    desk.fill(
+        "#id_status_page_text",
+        "Uploads are delayed by up to 20 minutes. No data is lost; we are working on it and "
+        "will update this page within 30 minutes.",
     )
+    desk.fill("#id_email_text", "Dear client, uploads are delayed.")
+    desk.click("text=Submit for approval and publication")
+    desk.wait_for_selector("text=Saved; the approvers are asked to approve it.")
+    staff.close()
     for width in (WIDTHS["desktop"], WIDTHS["phone"]):
         text, landmarks, overflow = shoot(browser, live_server.url, "/status/", "before", width)
         assert "All systems operational" in text
         assert "Delayed uploads" not in text
         assert landmarks == [1, 1, 1, 1] and not overflow
 
-    services.approve_client_communication(communication=communication, actor=pm)
+    staff = browser.new_context(base_url=live_server.url)
+    desk = staff.new_page()
+    log_in(desk, pm.username)
+    desk.goto(f"/incidents/{incident.pk}/")
+    desk.click("text=Approve and publish")
+    desk.wait_for_selector("text=Approved and published")
+    staff.close()
     approved_maintenance(owner, pm, acme)
 
     for width in WIDTHS.values():

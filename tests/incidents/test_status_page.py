@@ -323,3 +323,12 @@ def test_page_and_summary_cost_a_bounded_number_of_queries(
             assert public.get(path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
     summary = public.get("/status/api/v2/summary.json").json()
     assert len(summary["components"]) == workspaces
+
+
+def test_a_communication_follows_only_a_status_page_row(crew, client_incident):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        draft(client_incident, crew["support"], rule=rule("ga_announcement"))
+    assert set(refused.value.message_dict) == {"rule"}
+    assert not ClientCommunication.objects.exists()

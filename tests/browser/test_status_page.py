@@ -73,6 +73,9 @@ def test_the_public_page_before_and_after_publication(
     desk.fill("#id_email_text", "Dear client, uploads are delayed.")
     desk.click("text=Submit for approval and publication")
     desk.wait_for_selector("text=Saved; the approvers are asked to approve it.")
+    screenshots = django_settings.VAR_DIR / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=str(screenshots / "incident-client-comm-1280.png"), full_page=True)
     staff.close()
     for width in (WIDTHS["desktop"], WIDTHS["phone"]):
         text, landmarks, overflow = shoot(browser, live_server.url, "/status/", "before", width)

@@ -5,6 +5,7 @@ Celery over kombu's filesystem transport under var/broker/, mail written to var/
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from governance.env import (
     ConfigError,
@@ -32,6 +33,16 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigError("ALLOWED_HOSTS", "is required when DEBUG is false.")
 PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PORTAL_BASE_URL])
+# The public status page (issue 21): its name and logo, and the address clients use for it (a
+# custom domain served by this portal; links in client mail and feeds point there).
+STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Ingestion status")
+STATUS_PAGE_LOGO_URL = env_str("STATUS_PAGE_LOGO_URL", "")
+STATUS_PAGE_BASE_URL = env_url("STATUS_PAGE_BASE_URL", PORTAL_BASE_URL)
+STATUS_PAGE_HISTORY_DAYS = env_int("STATUS_PAGE_HISTORY_DAYS", 90)
+# Seconds a rendered public page is kept in the cache and clients may reuse it unasked.
+STATUS_PAGE_CACHE_SECONDS = env_int("STATUS_PAGE_CACHE_SECONDS", 30)
+if urlsplit(STATUS_PAGE_BASE_URL).hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, urlsplit(STATUS_PAGE_BASE_URL).hostname]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -54,4 +54,5 @@ urlpatterns = [
     path("api/alerts/alertmanager/", alertmanager_webhook, name="api_alerts_alertmanager"),
     path("metrics", metrics, name="metrics"),
     path("api/alerts/events/v2/enqueue", events_v2_enqueue, name="api_alerts_events_v2"),
+    path("status/", include("incidents.status.urls")),
 ]

@@ -2,14 +2,18 @@
 services (pages, API, sweep), so state fields are read-only here; the timeline, the frozen steps
 and responders are read-only records."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from governance import authority
 from governance.core.admin import HistoryAdmin, NoDeleteMixin, ReadOnlyAdmin, ReadOnlyRecordAdmin
 from incidents import integrations
 from incidents.models import (
     Alert,
     AlertGroup,
     ClientCommunication,
+    ClientMailDelivery,
     FollowUpTicket,
     Incident,
     IncidentEvent,
@@ -18,7 +22,9 @@ from incidents.models import (
     Integration,
     PostIncidentReview,
     Responder,
+    StatusSubscriber,
 )
+from incidents.status import services as status_services
 
 USER_FIELDS = (
     "opened_by",
@@ -144,13 +150,71 @@ class PostIncidentReviewAdmin(NoDeleteMixin, HistoryAdmin):
 
 @admin.register(ClientCommunication)
 class ClientCommunicationAdmin(ReadOnlyAdmin):
-    """Drafted, approved (through the approval mechanism) and sent on the incident page."""
+    """Drafted on the incident page, approved through the approval mechanism, published by the
+    approval and marked sent by the delivery of its mail."""
 
-    list_display = ("incident", "status", "drafted_by", "approved_by", "sent_at")
-    list_filter = ("status",)
-    search_fields = ("=incident__id", "status_page_text", "email_text")
-    list_select_related = ("incident__severity", "drafted_by", "approved_by")
-    autocomplete_fields = ("incident", "drafted_by", "approved_by", "sent_by")
+    list_display = ("incident", "title", "rule", "status", "published_at", "sent_at")
+    list_filter = ("status", "rule")
+    search_fields = ("=incident__id", "title", "status_page_text", "email_text")
+    list_select_related = ("incident__severity", "rule")
+    autocomplete_fields = ("incident", "drafted_by", "approved_by")
+
+
+class SubscriberForm(forms.ModelForm):
+    class Meta:
+        model = StatusSubscriber
+        fields = ("email", "workspace")
+
+
+@admin.register(StatusSubscriber)
+class StatusSubscriberAdmin(HistoryAdmin):
+    """Clients on the status-page mail. Support or the Account Manager adds them here (through
+    the service, which asks the authority engine); changes otherwise come from the clients'
+    signed links, so existing rows are read-only."""
+
+    form = SubscriberForm
+    list_display = ("email", "workspace", "confirmed_at", "unsubscribed_at", "added_by")
+    list_filter = ("workspace", ("confirmed_at", admin.EmptyFieldListFilter), "unsubscribed_at")
+    search_fields = ("email",)
+    list_select_related = ("workspace", "added_by")
+    autocomplete_fields = ("workspace",)
+    show_full_result_count = False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # The engine decides on the add page only: the admin asks has_add_permission for its
+        # sidebar on every page, which must stay a model-permission check.
+        decision = authority.decide(request.user, "status.subscriber.add")
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        return super().add_view(request, form_url, extra_context)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = status_services.add_subscriber(
+                actor=request.user, email=obj.email, workspace=obj.workspace
+            )
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+
+@admin.register(ClientMailDelivery)
+class ClientMailDeliveryAdmin(ReadOnlyAdmin):
+    """Per-subscriber delivery state of client mail (the outbox row says sent, pending or
+    failed, with its last error)."""
+
+    list_display = ("communication", "subscriber", "notification")
+    list_filter = ("notification__status",)
+    search_fields = ("subscriber__email", "=communication__incident__id")
+    list_select_related = ("communication", "subscriber", "notification")
+    show_full_result_count = False
 
 
 @admin.register(Integration)

@@ -4,6 +4,8 @@ Each rule reads the policy rows (D9 §2.1 RACI, §7.2 communication rules) and w
 role at `at`; services and pages only ever ask `authority.decide`.
 """
 
+from django.db.models import QuerySet
+
 from governance.authority.engine import Decision, Requirement, register
 from governance.authority.holders import roles_of
 from governance.models import CommunicationRule, RaciEntry, Role
@@ -149,15 +151,42 @@ def may_file_review(user, *, action, obj, at) -> Decision:
 
 
 def client_rule() -> CommunicationRule:
+    """D9 §7.2 "Incident (client-facing)", the row a communication follows unless it says."""
     return CommunicationRule.objects.prefetch_related("approvers__role").get(key=CLIENT_RULE)
 
 
+def client_rules() -> QuerySet[CommunicationRule]:
+    """The D9 §7.2 rows a client communication may follow: the external events whose channel
+    is the status page ("Incident (client-facing)", "Outage communication")."""
+    return CommunicationRule.objects.filter(
+        audience=CommunicationRule.Audience.EXTERNAL, channel__icontains="status page"
+    )
+
+
+def is_follow_up(communication: ClientCommunication) -> bool:
+    """Is this a follow-up (update or resolution) of an incident already published under the
+    same row, which that row lets Support publish without a new approval?"""
+    return (
+        communication.rule.follow_ups_without_approval
+        and ClientCommunication.objects.filter(
+            incident_id=communication.incident_id,
+            rule=communication.rule,
+            published_at__isnull=False,
+            approved_by__isnull=False,
+        ).exists()
+    )
+
+
 @register("incident.client_comm.draft")
-def may_draft_client_comm(user, *, action, obj: Incident, at) -> Decision:
-    """D9 §7.2 "Incident (client-facing)": Support drafts; the PM must approve."""
-    rule = client_rule()
+def may_draft_client_comm(user, *, action, obj, at) -> Decision:
+    """D9 §7.2 "Incident (client-facing)" / "Outage communication": Support drafts; the row's
+    approvers (PM; PM + Owner) must approve, unless the row lets Support post follow-ups to an
+    approved incident. `obj` is the incident, or the communication being drafted."""
+    communication = obj if isinstance(obj, ClientCommunication) else None
+    incident = communication.incident if communication else obj
+    rule = communication.rule if communication else client_rule()
     row = f"D9 §7.2 {rule.event}"
-    if not obj.client_facing:
+    if not incident.client_facing:
         return Decision(False, "This incident is not client-facing; nothing goes to clients.")
     held = roles_of(user, at=at)
     if rule.owner.key not in held:
@@ -167,23 +196,32 @@ def may_draft_client_comm(user, *, action, obj: Incident, at) -> Decision:
             f"you hold: {_held_text(held)}.",
             rows=(row,),
         )
+    if communication and is_follow_up(communication):
+        return Decision(
+            True,
+            f"Allowed: you are the {rule.owner.name}, and the policy lets you publish "
+            f"follow-ups of an approved incident ({row}).",
+            rows=(row,),
+        )
     approvals = tuple(Requirement(m.role.key, None, row) for m in rule.approvers.all())
     return Decision(True, f"Allowed: you are the {rule.owner.name} ({row}).", approvals=approvals)
 
 
 @register("incident.client_comm.approve")
 def may_approve_client_comm(user, *, action, obj: ClientCommunication, at) -> Decision:
-    """D9 §7.2: the approver roles (PM) approve; never the person who drafted it."""
-    rule = client_rule()
+    """D9 §7.2: the row's approver roles (PM; PM + Owner for an outage) approve; never the
+    person who drafted it."""
+    rule = obj.rule
     row = f"D9 §7.2 {rule.event}"
     if obj.status != ClientCommunication.Status.DRAFT:
         return Decision(False, f"This communication is already {obj.get_status_display()}.")
     if obj.drafted_by_id == user.pk:
         return Decision(False, "You drafted this communication; someone else must approve it.")
-    approvers = {m.role.key for m in rule.approvers.all()}
+    mentions = list(rule.approvers.select_related("role"))
+    approvers = {m.role.key for m in mentions}
     held = roles_of(user, at=at)
     if not held & approvers:
-        names = " + ".join(m.role.name for m in rule.approvers.all())
+        names = " + ".join(m.role.name for m in mentions)
         return Decision(
             False,
             f"Only the {names} may approve client communication; you hold: {_held_text(held)}.",
@@ -192,18 +230,22 @@ def may_approve_client_comm(user, *, action, obj: ClientCommunication, at) -> De
     return Decision(True, f"Allowed: you hold {_held_text(held & approvers)} ({row}).")
 
 
-@register("incident.client_comm.send")
-def may_send_client_comm(user, *, action, obj: ClientCommunication, at) -> Decision:
-    """D9 §7.2: Support sends (status page + email), only once approved."""
-    rule = client_rule()
-    row = f"D9 §7.2 {rule.event}"
-    if obj.status != ClientCommunication.Status.APPROVED:
-        return Decision(False, "The PM must approve this communication before it is sent.")
+# Who adds clients to the status-page mail: Support, the owner of D9 §7.2 client communication,
+# and the Account Manager, who holds the client relationship (D9 §1 roles; issue 21).
+SUBSCRIBER_MANAGERS = ("support_lead", "account_manager")
+
+
+@register("status.subscriber.add")
+def may_add_subscriber(user, *, action, obj, at) -> Decision:
+    """Issue 21 / D9 §7.2: Support or the Account Manager adds a client to the client mail."""
     held = roles_of(user, at=at)
-    if rule.owner.key not in held:
-        return Decision(
-            False,
-            f"Only the {rule.owner.name} sends client communication; you hold: {_held_text(held)}.",
-            rows=(row,),
-        )
-    return Decision(True, f"Allowed: you are the {rule.owner.name} ({row}).")
+    if held & set(SUBSCRIBER_MANAGERS):
+        return Decision(True, f"Allowed: you hold {_held_text(held & set(SUBSCRIBER_MANAGERS))}.")
+    names = " or the ".join(
+        Role.objects.filter(key__in=SUBSCRIBER_MANAGERS).values_list("name", flat=True)
+    )
+    return Decision(
+        False,
+        f"Only the {names} adds client subscribers; you hold: {_held_text(held)}.",
+        rows=("D9 §7.2",),
+    )

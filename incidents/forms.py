@@ -3,7 +3,8 @@
 from django import forms
 
 from governance.models import Severity, Workspace
-from incidents.models import Incident
+from incidents.authority import client_rules
+from incidents.models import ClientCommunication, Incident
 
 
 class DeclareForm(forms.Form):
@@ -56,5 +57,15 @@ class ReviewForm(forms.Form):
 
 
 class ClientCommForm(forms.Form):
+    rule = forms.ModelChoiceField(
+        queryset=client_rules(),
+        empty_label=None,
+        label="D9 §7.2 event",
+        help_text="An outage communication needs the PM and the Owner to approve.",
+    )
+    title = forms.CharField(max_length=200, label="Headline clients read")
+    public_status = forms.ChoiceField(
+        choices=ClientCommunication.PublicStatus.choices, label="Status for clients"
+    )
     status_page_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     email_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))

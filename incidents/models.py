@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from governance.models import Role, Severity, Workspace
+from governance.models import CommunicationRule, Notification, Role, Severity, Workspace
 
 
 class Incident(models.Model):
@@ -318,15 +318,35 @@ class PostIncidentReview(models.Model):
 
 
 class ClientCommunication(models.Model):
-    """D9 §7.2 "Incident (client-facing)": Support drafts, the PM approves, then it is sent."""
+    """D9 §7.2 "Incident (client-facing)" and "Outage communication": Support drafts, the
+    approvers the rule names (PM; PM + Owner for an outage) approve, and the approval publishes
+    it on the status page and mails it to the subscribers. "Sent" is set by the delivery."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft (awaiting approval)"
-        APPROVED = "approved", "Approved"
-        SENT = "sent", "Sent"
+        APPROVED = "approved", "Published (mail under way)"
+        SENT = "sent", "Sent (every subscriber's mail delivered)"
+
+    class PublicStatus(models.TextChoices):
+        """The incident's state as clients read it (Atlassian Statuspage's vocabulary)."""
+
+        INVESTIGATING = "investigating", "Investigating"
+        IDENTIFIED = "identified", "Identified"
+        MONITORING = "monitoring", "Monitoring"
+        RESOLVED = "resolved", "Resolved"
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="client_communications"
+    )
+    rule = models.ForeignKey(
+        CommunicationRule,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The D9 §7.2 row it follows; it names the approvers and the channel.",
+    )
+    title = models.CharField(max_length=200, help_text="The headline clients read.")
+    public_status = models.CharField(
+        max_length=20, choices=PublicStatus.choices, default=PublicStatus.INVESTIGATING
     )
     status_page_text = models.TextField()
     email_text = models.TextField()
@@ -337,11 +357,16 @@ class ClientCommunication(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a follow-up the policy lets Support publish without approval.",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    published_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last subscriber's mail was delivered."
     )
     history = HistoricalRecords()
 
@@ -352,11 +377,112 @@ class ClientCommunication(models.Model):
                 condition=Q(status="draft") | Q(approved_at__isnull=False),
                 name="client_communication_approved_before_sent",
                 violation_error_message="A client communication is sent only once approved.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="client_communication_published_unless_draft",
+            ),
+        ]
+        indexes = [
+            # the status page and its feeds: what was published in the last 90 days.
+            models.Index(fields=["published_at"], name="client_comm_published"),
+            # the delivery sweep: published communications whose mail is still under way.
+            models.Index(fields=["status"], name="client_comm_status"),
         ]
 
     def __str__(self):
         return f"Client communication for incident #{self.incident_id} ({self.status})"
+
+
+class StatusSubscriber(models.Model):
+    """A client who receives the client mail of one workspace, or of every workspace (empty).
+
+    Added by Support or the Account Manager (confirmed at once), or self-subscribed on the
+    status page and confirmed by a signed link (double opt-in). Unsubscribing keeps the row.
+    """
+
+    email = models.EmailField(max_length=254, help_text="Stored lower-case.")
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_subscribers",
+        help_text="Empty: every workspace's mail (global).",
+    )
+    created_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: subscribed on the status page.",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["email", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "workspace"],
+                name="status_subscriber_once_per_workspace",
+                violation_error_message="This address already subscribes to this workspace.",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(workspace__isnull=True),
+                name="status_subscriber_once_globally",
+                violation_error_message="This address already subscribes to every workspace.",
+            ),
+        ]
+        indexes = [
+            # mail_communication(): the active subscribers of a workspace and the global ones.
+            models.Index(
+                fields=["workspace"],
+                condition=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True),
+                name="status_subscriber_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.workspace or 'all workspaces'})"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.confirmed_at and not self.unsubscribed_at)
+
+
+class ClientMailDelivery(models.Model):
+    """One subscriber's mail of one communication: its outbox row carries the delivery state.
+
+    Bookkeeping (not history-tracked); unique per communication and subscriber, so a retry or a
+    replay mails nobody twice.
+    """
+
+    communication = models.ForeignKey(
+        ClientCommunication, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    subscriber = models.ForeignKey(
+        StatusSubscriber, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    notification = models.OneToOneField(
+        Notification, on_delete=models.PROTECT, related_name="client_mail"
+    )
+
+    class Meta:
+        ordering = ["communication", "subscriber"]
+        verbose_name_plural = "client mail deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["communication", "subscriber"], name="client_mail_once_per_subscriber"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.communication} to {self.subscriber.email}"
 
 
 def default_severity_map() -> dict:

@@ -2,11 +2,12 @@
 
 import json
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from governance import authority
+from governance.models import Notification
 from incidents.models import AlertGroup, ClientCommunication, Incident, IncidentEvent
 
 
@@ -111,25 +112,30 @@ def allowed_actions(user, incident: Incident) -> dict[str, authority.Decision]:
 
 
 def client_communications(incident: Incident, user) -> list[tuple]:
-    """The incident's client communications with what `user` may do to each."""
+    """The incident's client communications with whether `user` may approve each; each carries
+    `mailed` (subscribers addressed) and `delivered` (mails the outbox has sent)."""
     now = timezone.now()
-    rows = []
-    for communication in incident.client_communications.select_related(
-        "drafted_by", "approved_by", "sent_by"
-    ):
-        rows.append(
-            (
-                communication,
-                authority.decide(
-                    user, "incident.client_comm.approve", obj=communication, at=now
-                ).allowed
-                and communication.status == ClientCommunication.Status.DRAFT,
-                authority.decide(
-                    user, "incident.client_comm.send", obj=communication, at=now
-                ).allowed,
-            )
+    communications = (
+        incident.client_communications.select_related("drafted_by", "approved_by", "rule")
+        .prefetch_related("rule__approvers__role")
+        .annotate(
+            mailed=Count("deliveries"),
+            delivered=Count(
+                "deliveries",
+                filter=Q(deliveries__notification__status=Notification.Status.SENT),
+            ),
         )
-    return rows
+    )
+    return [
+        (
+            communication,
+            communication.status == ClientCommunication.Status.DRAFT
+            and authority.decide(
+                user, "incident.client_comm.approve", obj=communication, at=now
+            ).allowed,
+        )
+        for communication in communications
+    ]
 
 
 def alert_source(incident: Incident, *, limit: int = 100) -> dict | None:

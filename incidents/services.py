@@ -22,12 +22,14 @@ from governance.core.roles import ON_CALL_PRIMARY, ON_CALL_SECONDARY
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
+    CommunicationRule,
     MessageTemplate,
     Severity,
     Workspace,
 )
 from governance.notifications.outbox import notify
 from incidents import escalation
+from incidents.authority import client_rule, client_rules
 from incidents.models import (
     ClientCommunication,
     Incident,
@@ -37,6 +39,7 @@ from incidents.models import (
     PostIncidentReview,
     Responder,
 )
+from incidents.status import mail
 from incidents.workdays import add_working_days, working_day_start
 
 
@@ -467,43 +470,62 @@ def draft_client_communication(
     *,
     incident: Incident,
     actor,
+    title: str,
     status_page_text: str,
     email_text: str,
+    public_status: str = ClientCommunication.PublicStatus.INVESTIGATING,
+    rule: CommunicationRule | None = None,
     at: datetime.datetime | None = None,
 ) -> ClientCommunication:
-    """D9 §7.2 "Incident (client-facing)": Support drafts the status-page text and email;
-    an approval request goes to the PM (the one approval mechanism)."""
+    """D9 §7.2 "Incident (client-facing)" / "Outage communication": Support drafts the
+    status-page text and the client mail; an approval request goes to the row's approvers
+    (PM; PM + Owner for an outage). A follow-up the row lets Support post without approval
+    (policy data, default off) is published at once."""
     now = at or timezone.now()
-    decision = authority.require(actor, "incident.client_comm.draft", obj=incident, at=now)
+    communication = ClientCommunication(
+        incident=incident,
+        rule=rule or client_rule(),
+        title=title.strip(),
+        public_status=public_status,
+        status_page_text=status_page_text.strip(),
+        email_text=email_text.strip(),
+        drafted_at=now,
+        drafted_by=actor,
+    )
+    if not client_rules().filter(pk=communication.rule.pk).exists():
+        raise ValidationError({"rule": "Choose a D9 §7.2 event that goes to the status page."})
+    decision = authority.require(actor, "incident.client_comm.draft", obj=communication, at=now)
     errors = {}
-    if not status_page_text.strip():
+    if not communication.title:
+        errors["title"] = "Write the headline clients read."
+    if not communication.status_page_text:
         errors["status_page_text"] = "Write the status-page text."
-    if not email_text.strip():
+    if not communication.email_text:
         errors["email_text"] = "Write the client email."
+    if public_status not in ClientCommunication.PublicStatus.values:
+        errors["public_status"] = "Choose investigating, identified, monitoring or resolved."
+
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        communication = ClientCommunication(
-            incident=incident,
-            status_page_text=status_page_text.strip(),
-            email_text=email_text.strip(),
-            drafted_at=now,
-            drafted_by=actor,
-        )
-        _save(communication, actor=actor, reason="D9 §7.2 drafted by Support")
+        _save(communication, actor=actor, reason=f"D9 §7.2 {communication.rule.event}: drafted")
+        if not decision.approvals:
+            publish_client_communication(communication=communication, actor=actor, at=now)
+            return communication
         approvals.request_approval(
             kind=CLIENT_COMM_APPROVAL,
             target=communication,
-            title=f"Client communication for incident #{incident.pk}: {incident.title}",
+            title=f"Client communication for incident #{incident.pk}: {communication.title}",
             requester=actor,
             executor=actor,
             requirements=decision.approvals,
             at=now,
         )
+        names = " + ".join(m.role.label or m.role.name for m in communication.rule.approvers.all())
         _event(
             incident,
             IncidentEvent.Kind.CLIENT_COMM,
-            f"Client communication drafted by {display_name(actor)}; awaiting PM approval.",
+            f"Client communication drafted by {display_name(actor)}; awaiting {names} approval.",
             actor=actor,
             at=now,
         )
@@ -521,8 +543,9 @@ def approve_client_communication(
     statement: str = "Approved for clients.",
     at: datetime.datetime | None = None,
 ) -> ClientCommunication:
-    """D9 §7.2: the PM approves a client-facing incident communication (not its drafter);
-    the decision is recorded by the approval mechanism, whose quorum marks it approved."""
+    """D9 §7.2: an approver the row names (PM; PM or Owner for an outage) approves a client
+    communication (not its drafter); the decision is recorded by the approval mechanism, whose
+    quorum publishes it. The rule itself is the kind's check, on every door."""
     now = at or timezone.now()
     request = approval_request_for(communication)
     if request is None:
@@ -548,46 +571,39 @@ def check_client_comm(request: ApprovalRequest, *, actor, verdict, statement, co
 
 @kinds.on_quorum(CLIENT_COMM_APPROVAL)
 def _client_comm_approved(request: ApprovalRequest, *, actor, at) -> None:
+    """Quorum reached (every approver the row names): the communication is published as
+    Support drafted it, on Support's behalf (D9 §7.2 owner), and its mail is recorded."""
     communication = ClientCommunication.objects.select_for_update().get(pk=request.object_id)
     if communication.status != ClientCommunication.Status.DRAFT:
         return
+    communication.approved_by = actor
+    publish_client_communication(communication=communication, actor=actor, at=at)
+
+
+def publish_client_communication(*, communication: ClientCommunication, actor, at) -> None:
+    """D9 §7.2 channel "Status page + email": the approved text appears on the status page
+    exactly as approved, and is mailed through the outbox to the subscribers of the incident's
+    workspace (global subscribers always) when the row's channel includes email. The mail's
+    delivery, not a click, marks it sent (`incidents.status.mail.mark_delivered`)."""
     communication.status = ClientCommunication.Status.APPROVED
     communication.approved_at = at
-    communication.approved_by = actor
-    _save(communication, actor=actor, reason="D9 §7.2 approved by the PM")
+    communication.published_at = at
+    _save(communication, actor=actor, reason=f"D9 §7.2 {communication.rule.event}: published")
+    mailed = mail.mail_communication(communication=communication, at=at)
+    how = (
+        f"approved by {display_name(communication.approved_by)}"
+        if communication.approved_by_id
+        else f"posted by {display_name(actor)} as a follow-up the policy allows without approval"
+    )
     _event(
         communication.incident,
         IncidentEvent.Kind.CLIENT_COMM,
-        f"Client communication approved by {display_name(actor)}.",
+        f"Client communication {how}; published on the status page"
+        + (f", mail to {mailed} subscriber(s) under way." if mailed else "; no mail to send."),
         actor=actor,
         at=at,
     )
-
-
-def mark_client_communication_sent(
-    *,
-    communication: ClientCommunication,
-    actor,
-    at: datetime.datetime | None = None,
-) -> ClientCommunication:
-    """D9 §7.2: Support marks the approved communication sent; nobody sends unapproved text."""
-    now = at or timezone.now()
-    authority.require(actor, "incident.client_comm.send", obj=communication, at=now)
-    with transaction.atomic():
-        communication = ClientCommunication.objects.select_for_update().get(pk=communication.pk)
-        if communication.status == ClientCommunication.Status.SENT:
-            return communication
-        if communication.status != ClientCommunication.Status.APPROVED:
-            raise PermissionDenied("The PM must approve this communication before it is sent.")
+    if not mailed:
         communication.status = ClientCommunication.Status.SENT
-        communication.sent_at = now
-        communication.sent_by = actor
-        _save(communication, actor=actor, reason="D9 §7.2 sent")
-        _event(
-            communication.incident,
-            IncidentEvent.Kind.CLIENT_COMM,
-            f"Client communication marked sent by {display_name(actor)} (status page + email).",
-            actor=actor,
-            at=now,
-        )
-    return communication
+        communication.sent_at = at
+        _save(communication, actor=actor, reason="Published; nothing to mail")

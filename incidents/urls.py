@@ -19,9 +19,4 @@ urlpatterns = [
         views.approve_client_comm,
         name="approve_comm",
     ),
-    path(
-        "<int:pk>/client-communications/<int:comm_pk>/sent/",
-        views.send_client_comm,
-        name="send_comm",
-    ),
 ]

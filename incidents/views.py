@@ -213,11 +213,18 @@ def draft_client_comm(request, pk: int):
     authority.require(request.user, "incident.client_comm.draft", obj=incident)
     form = ClientCommForm(request.POST)
     if form.is_valid():
-        services.draft_client_communication(
-            incident=incident, actor=request.user, **form.cleaned_data
-        )
-        messages.success(request, "Draft saved; the PM is asked to approve it.")
-        return redirect(incident)
+        try:
+            communication = services.draft_client_communication(
+                incident=incident, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if communication.published_at:
+                messages.success(request, "Published on the status page; mail is under way.")
+            else:
+                messages.success(request, "Saved; the approvers are asked to approve it.")
+            return redirect(incident)
     return _detail(request, incident, forms={"comm": form}, status=400)
 
 
@@ -226,14 +233,9 @@ def draft_client_comm(request, pk: int):
 def approve_client_comm(request, pk: int, comm_pk: int):
     communication = get_object_or_404(ClientCommunication, pk=comm_pk, incident_id=pk)
     services.approve_client_communication(communication=communication, actor=request.user)
-    messages.success(request, "Approved; Support may now send it.")
-    return redirect(communication.incident)
-
-
-@login_required
-@require_POST
-def send_client_comm(request, pk: int, comm_pk: int):
-    communication = get_object_or_404(ClientCommunication, pk=comm_pk, incident_id=pk)
-    services.mark_client_communication_sent(communication=communication, actor=request.user)
-    messages.success(request, "Marked sent.")
+    communication.refresh_from_db()
+    if communication.published_at:
+        messages.success(request, "Approved and published; mail to the subscribers is under way.")
+    else:
+        messages.success(request, "Approval recorded; the other approvers are still asked.")
     return redirect(communication.incident)

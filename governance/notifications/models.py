@@ -29,6 +29,11 @@ class Notification(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    headers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Extra mail headers, e.g. List-Unsubscribe for client mail (RFC 2369, 8058).",
+    )
     dedupe_key = models.CharField(
         max_length=255,
         unique=True,

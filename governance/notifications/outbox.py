@@ -49,7 +49,9 @@ def _templates(template: str, loaded: dict) -> tuple:
     return loaded[template]
 
 
-def _mail_fields(recipient, template: str, context: dict, *, loaded: dict) -> dict:
+def _mail_fields(
+    recipient, template: str, context: dict, *, loaded: dict, headers: dict | None = None
+) -> dict:
     """The outbox row's fields for one mail to `recipient` (a user or a plain address)."""
     if isinstance(recipient, str):
         user, address = None, recipient
@@ -65,6 +67,7 @@ def _mail_fields(recipient, template: str, context: dict, *, loaded: dict) -> di
         "subject": subject,
         "body_text": body_text,
         "body_html": body_html,
+        "headers": headers or {},
     }
     if not address:
         fields.update(status=Notification.Status.FAILED, last_error="Recipient has no address.")
@@ -88,7 +91,8 @@ def notify(recipient, template: str, context: dict, dedupe_key: str) -> Notifica
 
 def notify_many(items: Iterable[tuple]) -> list[int]:
     """Record many mails at once: `items` are `(recipient, template, context, dedupe_key)`, as
-    for `notify`. Returns the ids of the rows this call recorded.
+    for `notify`, optionally with a fifth element: that mail's extra headers (a dict, e.g. a
+    per-recipient List-Unsubscribe). Returns the ids of the rows this call recorded.
 
     The sweeps' form of `notify`, with the same guarantees at a fixed number of queries per
     batch: one read of the keys already recorded, one bulk insert that skips existing keys, one
@@ -96,8 +100,8 @@ def notify_many(items: Iterable[tuple]) -> list[int]:
     wins. Each compiled template is loaded once per batch and only new mails are rendered.
     """
     wanted = {}
-    for recipient, template, context, dedupe_key in items:
-        wanted.setdefault(dedupe_key[:255], (recipient, template, context))
+    for recipient, template, context, dedupe_key, *headers in items:
+        wanted.setdefault(dedupe_key[:255], (recipient, template, context, *headers))
     if not wanted:
         return []
     recorded = set(
@@ -107,8 +111,13 @@ def notify_many(items: Iterable[tuple]) -> list[int]:
     )
     loaded: dict = {}
     rows = [
-        Notification(dedupe_key=key, **_mail_fields(recipient, template, context, loaded=loaded))
-        for key, (recipient, template, context) in wanted.items()
+        Notification(
+            dedupe_key=key,
+            **_mail_fields(
+                recipient, template, context, loaded=loaded, headers=headers[0] if headers else None
+            ),
+        )
+        for key, (recipient, template, context, *headers) in wanted.items()
         if key not in recorded
     ]
     if not rows:
@@ -170,7 +179,7 @@ def deliver_notification(notification_id: int, *, now: datetime | None = None) -
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.address],
-        headers={"X-Portal-Notification": notification.dedupe_key},
+        headers={**notification.headers, "X-Portal-Notification": notification.dedupe_key},
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")

@@ -72,3 +72,7 @@ def sweep_at(clock, instant: datetime.datetime) -> str:
 
     clock.move_to(instant, tick=False)
     return escalate_due(now=timezone.now())
+
+
+# The status-page and client-mail fixtures (issue 21), shared by their test modules.
+from tests.incidents.status_helpers import beta, client_incident, fresh_cache  # noqa: E402, F401

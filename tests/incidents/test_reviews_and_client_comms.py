@@ -77,30 +77,28 @@ def draft(incident, person):
     return services.draft_client_communication(
         incident=incident,
         actor=person,
+        title="Uploads delayed",
         status_page_text="Uploads are delayed.",
         email_text="Dear client, uploads are delayed.",
     )
 
 
-def test_support_drafts_the_pm_approves_then_support_sends(crew, client_facing):
+def test_support_drafts_and_the_pm_approval_publishes(crew, client_facing):
     communication = draft(client_facing, crew["support"])
     assert communication.status == ClientCommunication.Status.DRAFT
+    assert communication.published_at is None
 
     services.approve_client_communication(communication=communication, actor=crew["pm"])
     communication.refresh_from_db()
-    assert communication.status == "approved" and communication.approved_by == crew["pm"]
-
-    services.mark_client_communication_sent(communication=communication, actor=crew["support"])
-    communication.refresh_from_db()
-    assert communication.status == "sent"
+    assert communication.approved_by == crew["pm"] and communication.published_at
+    # Nobody subscribes yet: nothing to mail, so it is sent as it is published.
+    assert communication.status == ClientCommunication.Status.SENT
 
 
-def test_nobody_sends_without_the_pm_approval(crew, client_facing):
+def test_nothing_is_published_before_the_pm_approval(crew, client_facing):
     communication = draft(client_facing, crew["support"])
-    with pytest.raises(PermissionDenied, match="must approve"):
-        services.mark_client_communication_sent(communication=communication, actor=crew["support"])
     communication.refresh_from_db()
-    assert communication.status == "draft"
+    assert communication.status == "draft" and communication.published_at is None
 
 
 def test_only_support_drafts(crew, client_facing):

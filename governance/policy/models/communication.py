@@ -25,6 +25,30 @@ class CommunicationRule(PolicyModel):
     cadence_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text='For "Every 30 min": repeat every this many minutes.'
     )
+
+    class StatusImpact(models.TextChoices):
+        """What a published communication of this event says about the service, in the
+        vocabulary of Atlassian Statuspage's indicators (issue 21)."""
+
+        NONE = "none", "None (operational)"
+        MINOR = "minor", "Minor (degraded)"
+        MAJOR = "major", "Major (outage)"
+
+    status_impact = models.CharField(
+        max_length=10,
+        choices=StatusImpact.choices,
+        default=StatusImpact.MINOR,
+        help_text="External events: the state the status page shows while this is unresolved.",
+    )
+    follow_ups_without_approval = models.BooleanField(
+        default=False,
+        help_text="External events: Support may publish updates and the resolution of an "
+        "incident already approved for clients without a new approval.",
+    )
+    status_shows_severity = models.BooleanField(
+        default=False,
+        help_text="External events: the status page shows the incident's severity (P1/P2/P3).",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -206,7 +206,7 @@ class StatusSubscriberAdmin(HistoryAdmin):
 
 
 @admin.register(ClientMailDelivery)
-class ClientMailDeliveryAdmin(ReadOnlyAdmin):
+class ClientMailDeliveryAdmin(ReadOnlyRecordAdmin):
     """Per-subscriber delivery state of client mail (the outbox row says sent, pending or
     failed, with its last error)."""
 
@@ -326,7 +326,7 @@ class AlertInline(admin.TabularInline):
 
 
 @admin.register(AlertGroup)
-class AlertGroupAdmin(ReadOnlyAdmin):
+class AlertGroupAdmin(ReadOnlyRecordAdmin):
     list_display = ("incident", "integration", "deliveries", "last_received_at", "cleared_at")
     list_filter = ("integration",)
     search_fields = ("=incident__id", "group_key")

@@ -27,7 +27,13 @@ from governance.killswitch.models import (
     ResumeCheck,
 )
 from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem, LaunchConsultation
-from governance.notifications.models import Notification
+from governance.notifications.models import (
+    ContactMethod,
+    Notification,
+    NotificationRule,
+    Team,
+    Urgency,
+)
 from governance.ops.models import ApiToken, SweepHeartbeat
 from governance.policy.models.base import Phase, Timing, Wording
 from governance.policy.models.communication import (
@@ -112,7 +118,11 @@ __all__ = [
     "KillSwitchActionRole",
     "KillSwitchScenario",
     "MessageTemplate",
+    "ContactMethod",
     "Notification",
+    "NotificationRule",
+    "Team",
+    "Urgency",
     "OnCallExpectation",
     "OnCallTier",
     "Phase",

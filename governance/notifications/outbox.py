@@ -176,9 +176,9 @@ def notify_many(items: Iterable[tuple]) -> list[int]:
 
     The sweeps' form of `notify`, with the same guarantees at a fixed number of queries per
     batch: one read of the keys already recorded, one read each of rules and methods (and of
-    team channels when teams are addressed), one bulk insert that skips existing keys, one read of the new ids, and one
-    enqueue after commit. Within a batch the first item of a key wins. Each compiled template
-    is loaded once per batch and only new messages are rendered.
+    team channels when teams are addressed), one bulk insert that skips existing keys, one
+    read of the new ids, and one enqueue after commit. Within a batch the first item of a key
+    wins. Each compiled template is loaded once per batch and only new messages are rendered.
     """
     wanted = {}
     for item in items:

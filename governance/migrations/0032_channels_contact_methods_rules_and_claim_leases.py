@@ -8,203 +8,396 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0031_seed_duty_schedules'),
+        ("governance", "0031_seed_duty_schedules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalContactMethod',
+            name="HistoricalContactMethod",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.SlugField(help_text='How commands refer to it.', max_length=60)),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('apprise', 'Apprise URL')], max_length=10)),
-                ('masked_url', models.CharField(help_text='The URL with its secrets masked.', max_length=500)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(help_text="How commands refer to it.", max_length=60)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("email", "Email"), ("apprise", "Apprise URL")], max_length=10
+                    ),
+                ),
+                (
+                    "masked_url",
+                    models.CharField(help_text="The URL with its secrets masked.", max_length=500),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contact method',
-                'verbose_name_plural': 'historical contact methods',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contact method",
+                "verbose_name_plural": "historical contact methods",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalNotificationRule',
+            name="HistoricalNotificationRule",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('urgency', models.CharField(choices=[('page', 'Page'), ('info', 'Information')], max_length=4)),
-                ('delay_minutes', models.PositiveIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("page", "Page"), ("info", "Information")], max_length=4
+                    ),
+                ),
+                ("delay_minutes", models.PositiveIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical notification rule',
-                'verbose_name_plural': 'historical notification rules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical notification rule",
+                "verbose_name_plural": "historical notification rules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTeam',
+            name="HistoricalTeam",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=100)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=100)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical team',
-                'verbose_name_plural': 'historical teams',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical team",
+                "verbose_name_plural": "historical teams",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='NotificationRule',
+            name="NotificationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('urgency', models.CharField(choices=[('page', 'Page'), ('info', 'Information')], max_length=4)),
-                ('delay_minutes', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("page", "Page"), ("info", "Information")], max_length=4
+                    ),
+                ),
+                ("delay_minutes", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['user', 'urgency', 'delay_minutes', 'id'],
+                "ordering": ["user", "urgency", "delay_minutes", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='event_key',
-            field=models.CharField(blank=True, db_index=True, help_text="The caller's key: every method's message of one event shares it.", max_length=255),
+            model_name="notification",
+            name="event_key",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                help_text="The caller's key: every method's message of one event shares it.",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='lease_until',
-            field=models.DateTimeField(blank=True, help_text='A claim not reported back by then returns to the queue.', null=True),
+            model_name="notification",
+            name="lease_until",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="A claim not reported back by then returns to the queue.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='urgency',
-            field=models.CharField(choices=[('page', 'Page'), ('info', 'Information')], default='info', max_length=4),
+            model_name="notification",
+            name="urgency",
+            field=models.CharField(
+                choices=[("page", "Page"), ("info", "Information")], default="info", max_length=4
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='address',
-            field=models.CharField(help_text="A mail address, or the channel's masked URL.", max_length=500),
+            model_name="notification",
+            name="address",
+            field=models.CharField(
+                help_text="A mail address, or the channel's masked URL.", max_length=500
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=10),
+            model_name="notification",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="pending",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='ContactMethod',
+            name="ContactMethod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text='How commands refer to it.', max_length=60, unique=True)),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('apprise', 'Apprise URL')], max_length=10)),
-                ('sealed_url', models.TextField(help_text='The URL or address, encrypted at rest.')),
-                ('masked_url', models.CharField(help_text='The URL with its secrets masked.', max_length=500)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='contact_methods', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="How commands refer to it.", max_length=60, unique=True
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("email", "Email"), ("apprise", "Apprise URL")], max_length=10
+                    ),
+                ),
+                (
+                    "sealed_url",
+                    models.TextField(help_text="The URL or address, encrypted at rest."),
+                ),
+                (
+                    "masked_url",
+                    models.CharField(help_text="The URL with its secrets masked.", max_length=500),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_methods",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='method',
-            field=models.ForeignKey(blank=True, help_text='Empty for plain mail to the address.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='governance.contactmethod'),
+            model_name="notification",
+            name="method",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty for plain mail to the address.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="notifications",
+                to="governance.contactmethod",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['status', 'lease_until'], name='outbox_lease_idx'),
+            model_name="notification",
+            index=models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
         ),
         migrations.AddField(
-            model_name='historicalcontactmethod',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcontactmethod",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontactmethod',
-            name='user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcontactmethod",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalnotificationrule',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalnotificationrule",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalnotificationrule',
-            name='method',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="Empty: the person's account mail address.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='governance.contactmethod'),
+            model_name="historicalnotificationrule",
+            name="method",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Empty: the person's account mail address.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="governance.contactmethod",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalnotificationrule',
-            name='user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalnotificationrule",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalteam',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalteam",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='notificationrule',
-            name='method',
-            field=models.ForeignKey(blank=True, help_text="Empty: the person's account mail address.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='governance.contactmethod'),
+            model_name="notificationrule",
+            name="method",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: the person's account mail address.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rules",
+                to="governance.contactmethod",
+            ),
         ),
         migrations.AddField(
-            model_name='notificationrule',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_rules', to=settings.AUTH_USER_MODEL),
+            model_name="notificationrule",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notification_rules",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontactmethod',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='governance.team'),
+            model_name="historicalcontactmethod",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="governance.team",
+            ),
         ),
         migrations.AddField(
-            model_name='contactmethod',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='channels', to='governance.team'),
+            model_name="contactmethod",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="channels",
+                to="governance.team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationrule',
-            constraint=models.UniqueConstraint(fields=('user', 'urgency', 'method', 'delay_minutes'), name='notification_rule_once'),
+            model_name="notificationrule",
+            constraint=models.UniqueConstraint(
+                fields=("user", "urgency", "method", "delay_minutes"), name="notification_rule_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactmethod',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('team__isnull', True), ('user__isnull', False)), models.Q(('team__isnull', False), ('user__isnull', True)), _connector='OR'), name='contact_method_one_owner'),
+            model_name="contactmethod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("team__isnull", True), ("user__isnull", False)),
+                    models.Q(("team__isnull", False), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="contact_method_one_owner",
+            ),
         ),
     ]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.template.loader import get_template
 from django.utils import timezone
 
@@ -471,22 +471,19 @@ def undelivered_pages(*, limit: int = 10) -> list[str]:
 
 
 def method_failures() -> list[str]:
-    """Per contact method or channel, how many messages failed for good, and the last reason."""
+    """Per contact method or channel, how many messages failed for good, and the last reason
+    (one query, however many methods fail)."""
+    failed = Notification.objects.filter(method=OuterRef("pk"), status=Notification.Status.FAILED)
     failing = (
         ContactMethod.objects.filter(notifications__status=Notification.Status.FAILED)
-        .annotate(failed=Count("notifications"))
+        .annotate(
+            failed=Count("notifications"),
+            last=Subquery(failed.order_by("-next_attempt_at").values("last_error")[:1]),
+        )
         .order_by("name")
     )
-    findings = []
-    for method in failing:
-        last = (
-            method.notifications.filter(status=Notification.Status.FAILED)
-            .order_by("-next_attempt_at")
-            .values_list("last_error", flat=True)
-            .first()
-        )
-        findings.append(
-            f"Channel {method.name} ({method.masked_url}): {method.failed} message(s) "
-            f"failed; last: {last[:200]}"
-        )
-    return findings
+    return [
+        f"Channel {method.name} ({method.masked_url}): {method.failed} message(s) failed; "
+        f"last: {(method.last or '')[:200]}"
+        for method in failing
+    ]

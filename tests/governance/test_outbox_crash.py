@@ -130,3 +130,46 @@ def test_a_worker_killed_mid_batch_doubles_at_most_one_message_with_the_same_mes
     assert len(recorder.message_ids) <= MESSAGES + 1
     # Only the message in doubt may come twice, under its one Message-ID.
     assert doubled in ([], [in_doubt_id]) and all(counts[mid] == 2 for mid in doubled)
+
+
+class Recorder:
+    def __init__(self):
+        self.message_ids: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.message_ids.append(email.message_from_bytes(envelope.content)["Message-ID"])
+        return "250 OK queued"
+
+
+def test_two_workers_delivering_the_same_batch_at_once_send_each_message_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections delivering at once need PostgreSQL")
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    ids = outbox.notify_many(
+        (f"oncall{n}@example.com", "test", {}, f"race:{n}", Urgency.PAGE) for n in range(MESSAGES)
+    )
+    results = []
+
+    def deliver():
+        try:
+            results.append(outbox.deliver_many(ids))
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        controller.stop()
+
+    assert sum(sent for sent, _ in results) == MESSAGES
+    assert sorted(Counter(recorder.message_ids).values()) == [1] * MESSAGES

@@ -200,3 +200,46 @@ def test_a_page_that_exhausts_its_retries_moves_to_the_next_method_and_is_report
     )
     with pytest.raises(SystemExit):
         call_command("portal_health", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_dashboard_shows_an_undelivered_page_loudly(alice, client):
+    outbox.notify("oncall@example.com", "test", {}, "page:lost", urgency=Urgency.PAGE)
+    Notification.objects.update(status=Notification.Status.FAILED, attempts=6, last_error="boom")
+    client.force_login(alice)
+
+    page = client.get("/").content.decode()
+    assert "Messages are not getting through" in page
+    assert "PAGE UNDELIVERED: Test message from the governance portal" in page
+
+
+def test_an_admin_adds_a_channel_through_the_test_message_and_sees_it_masked(
+    make_user, client, receiver
+):
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    url = "/admin/governance/contactmethod/add/"
+    team = Team.objects.get(slug="ingestion")
+
+    refused = client.post(url, {"name": "bad", "team": team.pk, "url": "nosuch://x"})
+    assert refused.status_code == 200
+    assert "Apprise does not understand this URL" in refused.content.decode()
+    assert not ContactMethod.objects.exists()
+
+    added = client.post(url, {"name": "rollout", "team": team.pk, "url": secret_url(receiver)})
+    assert added.status_code == 302
+    method = ContactMethod.objects.get(name="rollout")
+    assert method.team == team and method.verified_at is not None
+    listing = client.get("/admin/governance/contactmethod/").content.decode()
+    change = client.get(f"/admin/governance/contactmethod/{method.pk}/change/").content.decode()
+    assert "rollout" in listing
+    assert SECRET not in listing and SECRET not in change and method.sealed_url not in change
+
+
+def test_staff_without_the_add_permission_may_not_add_a_channel(make_user, client):
+    client.force_login(make_user("clerk", is_staff=True))
+    response = client.post(
+        "/admin/governance/contactmethod/add/",
+        {"name": "x", "team": Team.objects.get(slug="ingestion").pk, "url": "json://127.0.0.1:1/"},
+    )
+    assert response.status_code == 403
+    assert not ContactMethod.objects.exists()

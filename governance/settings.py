@@ -196,7 +196,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Apprise's DEBUG lines print channel URLs with their tokens; never below INFO.
+        "apprise": {"level": "INFO"},
+    },
 }
 
 if not DEBUG:

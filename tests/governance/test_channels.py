@@ -1,6 +1,7 @@
 """Channels through Apprise against a real HTTP receiver on loopback: added only once a test
 message arrives, secrets sealed and masked, messages delivered once through the outbox."""
 
+import logging
 from datetime import timedelta
 from io import StringIO
 
@@ -53,6 +54,17 @@ def test_adding_a_channel_sends_a_test_message_and_keeps_the_secret_sealed(alice
     assert SECRET not in str(history.__dict__)
     listing = channels("list")
     assert "alice-hook\talice\t" in listing and SECRET not in listing
+
+
+def test_no_log_line_carries_the_secret_even_at_debug_level(alice, receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    channels("add", "--user", "alice", secret_url(receiver), "--name", "alice-hook")
+    receiver.down = 1
+    outbox.notify(alice, "test", {}, "logged:1", urgency=Urgency.PAGE)
+    outbox.deliver_due()
+
+    assert "not sent" in caplog.text  # the failure is logged, with the masked URL
+    assert SECRET not in caplog.text
 
 
 def test_a_team_channel_in_mattermost_format_reaches_the_receiver(receiver, db):

@@ -167,6 +167,15 @@ API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Outbox delivery: attempts before a message is marked failed, and the first retry delay.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+# A claimed message whose worker has not reported back within the lease is handed out again;
+# well above the task time limit, so a live worker's send is never doubled.
+OUTBOX_CLAIM_LEASE_SECONDS = env_int("OUTBOX_CLAIM_LEASE_SECONDS", 300)
+# The right-hand side of every outbox Message-ID (derived from the message's dedupe key).
+OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "governance-portal.invalid")
+# The team whose channels carry D9 §7.1 events (#ingestion-rollout), and how long a page's
+# one-click acknowledge link stays valid.
+ROLLOUT_CHANNEL_TEAM = env_str("ROLLOUT_CHANNEL_TEAM", "ingestion")
+ACKNOWLEDGE_LINK_MAX_AGE_HOURS = env_int("ACKNOWLEDGE_LINK_MAX_AGE_HOURS", 12)
 
 # Incidents: the list standing in for #ingestion-rollout (D9 §7.1); review due in working days.
 INCIDENT_DISTRIBUTION_LIST = env_str("INCIDENT_DISTRIBUTION_LIST", "ingestion-rollout@example.com")
@@ -207,7 +216,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Apprise's DEBUG lines print channel URLs with their tokens; never below INFO.
+        "apprise": {"level": "INFO"},
+    },
 }
 
 if not DEBUG:

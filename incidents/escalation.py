@@ -22,12 +22,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance import authority
-from governance.models import CommunicationRule, EscalationStep, OnCallTier, Role, Severity
+from governance.models import (
+    CommunicationRule,
+    EscalationStep,
+    OnCallTier,
+    Role,
+    Severity,
+    Urgency,
+)
 from governance.notifications.outbox import notify_many
+from incidents import ack_links
 from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentStep, Responder
 from incidents.workdays import next_working_day_start
 
 PAGE_ACTIONS = {EscalationStep.Action.ACKS, EscalationStep.Action.JOINS}
+
+
+def page_key_prefix(incident: Incident) -> str:
+    """The outbox event key of every page of `incident` starts so (one page per person)."""
+    return f"incident:{incident.pk}:page:"
+
+
 UPDATE_RULE = "incident_update"
 # A sweep handles at most this many steps; the rest wait for the next run (every 30 s).
 SWEEP_LIMIT = 5000
@@ -248,8 +263,10 @@ class _Firing:
         else:
             self.escalate(step)
 
-    def notify(self, recipient, template: str, context: dict, dedupe_key: str) -> None:
-        self.mails.append((recipient, template, context, dedupe_key))
+    def notify(
+        self, recipient, template: str, context: dict, dedupe_key: str, *, urgency=Urgency.INFO
+    ) -> None:
+        self.mails.append((recipient, template, context, dedupe_key, urgency))
 
     def cadence(self) -> datetime.timedelta:
         if self._cadence is None:
@@ -284,17 +301,19 @@ class _Firing:
                 Responder(incident=incident, user=person, role=step.role, paged_at=self.now)
             )
             # A person is paged once per incident, however many steps name them.
-            key = (
-                f"incident:{incident.pk}:page:{person.pk}"
-                if is_page
-                else f"incident:{incident.pk}:{step.key}:{person.pk}"
-            )
-            self.notify(
-                person,
-                "incident-escalation",
-                {"incident": incident, "step": step, "is_page": is_page},
-                key,
-            )
+            context = {"incident": incident, "step": step, "is_page": is_page}
+            if is_page:
+                context["acknowledge_url"] = ack_links.link_for(incident=incident, user=person)
+                self.notify(
+                    person,
+                    "incident-escalation",
+                    context,
+                    f"{page_key_prefix(incident)}{person.pk}",
+                    urgency=Urgency.PAGE,
+                )
+            else:
+                key = f"incident:{incident.pk}:{step.key}:{person.pk}"
+                self.notify(person, "incident-escalation", context, key)
         names = ", ".join(p.get_full_name() or p.username for p in people)
         verb = "paged" if is_page else "notified"
         kind = IncidentEvent.Kind.PAGED if is_page else IncidentEvent.Kind.NOTIFIED

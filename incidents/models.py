@@ -654,3 +654,19 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.labels.get('alertname', self.fingerprint)} ({self.status})"
+
+
+class AcknowledgeLinkUse(models.Model):
+    """A one-click acknowledge link that was used: a link works once (D9 §3.1 acknowledge from
+    the page). Keyed by the SHA-256 of the signed token; the token itself is not kept."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self):
+        return f"Acknowledge link for incident #{self.incident_id} used by {self.user}"

@@ -27,10 +27,12 @@ from governance.models import (
     Severity,
     Workspace,
 )
-from governance.notifications.outbox import notify
-from incidents import escalation
+from governance.notifications.outbox import cancel_pages, notify
+from governance.notifications.selectors import rollout_channel_team
+from incidents import ack_links, escalation
 from incidents.authority import client_rule, client_rules
 from incidents.models import (
+    AcknowledgeLinkUse,
     ClientCommunication,
     Incident,
     IncidentEvent,
@@ -85,10 +87,14 @@ def message_recipients(incident: Incident) -> list:
 
 
 def _send_message(incident: Incident, update: IncidentUpdate) -> None:
-    """Mail a §7.3 message to the distribution list and to everyone paged, once each."""
+    """Send a §7.3 message to the distribution list, to the `#ingestion-rollout` channels
+    (D9 §7.1) and to everyone paged, once each."""
     context = {"incident": incident, "update": update}
     base = f"incident:{incident.pk}:message:{update.pk}"
     notify(settings.INCIDENT_DISTRIBUTION_LIST, "incident-message", context, f"{base}:list")
+    team = rollout_channel_team()
+    if team is not None:
+        notify(team, "incident-message", context, f"{base}:team")
     for person in message_recipients(incident):
         notify(person, "incident-message", context, f"{base}:{person.pk}")
 
@@ -212,9 +218,13 @@ def _create(*, actor, now, severity, **fields) -> Incident:
     return incident
 
 
-def acknowledge(*, incident: Incident, actor, at: datetime.datetime | None = None) -> Incident:
+def acknowledge(
+    *, incident: Incident, actor, via: str = "", at: datetime.datetime | None = None
+) -> Incident:
     """D9 §2.1 "Acknowledge alert" (On-Call R) and §3.1: the current On-Call, or anyone the
-    ladder pulled in, acknowledges; the response track stops (no further tier is paged)."""
+    ladder pulled in, acknowledges; the response track stops (no further tier is paged, and
+    the pages still waiting for a later contact method are cancelled). `via` names where it
+    came from ("the page" for the one-click link)."""
     now = at or timezone.now()
     authority.require(actor, "incident.acknowledge", obj=incident, at=now)
     with transaction.atomic():
@@ -223,16 +233,33 @@ def acknowledge(*, incident: Incident, actor, at: datetime.datetime | None = Non
             return incident
         incident.acknowledged_at = now
         incident.acknowledged_by = actor
-        _save(incident, actor=actor, reason="Acknowledged")
+        _save(incident, actor=actor, reason=f"Acknowledged from {via}" if via else "Acknowledged")
         escalation.cancel_steps(incident, kinds=[IncidentStep.Kind.RESPONSE], at=now)
+        cancel_pages(event_key_prefix=escalation.page_key_prefix(incident), actor=actor, at=now)
+        source = f" from {via}" if via else ""
         _event(
             incident,
             IncidentEvent.Kind.ACKNOWLEDGED,
-            f"Acknowledged by {display_name(actor)}; the response track (D9 §3.1) stops.",
+            f"Acknowledged by {display_name(actor)}{source}; the response track (D9 §3.1) stops.",
             actor=actor,
             at=now,
         )
     return incident
+
+
+def acknowledge_from_link(*, token: str, actor, at) -> Incident:
+    """D9 §3.1 acknowledge, from the page's link: the link is spent and the incident is
+    acknowledged by its addressee in one transaction, recorded as "from the page". An
+    incident acknowledged meanwhile by someone else is left as it is."""
+    link = ack_links.read(token, user=actor)
+    try:
+        with transaction.atomic():
+            AcknowledgeLinkUse.objects.create(
+                token_digest=link.digest, incident=link.incident, user=actor, used_at=at
+            )
+            return acknowledge(incident=link.incident, actor=actor, via="the page")
+    except IntegrityError:
+        raise ValidationError("This acknowledge link was already used.") from None
 
 
 def update_values(

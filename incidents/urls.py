@@ -9,6 +9,7 @@ urlpatterns = [
     path("declare/", views.declare, name="declare"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("ack/<str:token>/", views.acknowledge_link, name="acknowledge_link"),
     path("<int:pk>/update/", views.post_update, name="update"),
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/severity/", views.change_severity, name="severity"),

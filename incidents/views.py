@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from governance import authority
 from governance.models import Severity
-from incidents import selectors, services
+from incidents import ack_links, selectors, services
 from incidents.forms import (
     ClientCommForm,
     DeclareForm,
@@ -133,6 +133,31 @@ def acknowledge(request, pk: int):
     services.acknowledge(incident=incident, actor=request.user)
     messages.success(request, "Acknowledged. The response track has stopped.")
     return redirect(incident)
+
+
+@login_required
+def acknowledge_link(request, token: str):
+    """The one-click link of a page. GET only shows what it will do (mail scanners follow
+    links); the POST acknowledges, once. A tampered, expired or used link changes nothing."""
+    try:
+        link = ack_links.read(token, user=request.user)
+    except ValidationError as error:
+        return render(
+            request, "incidents/acknowledge_link.html", {"error": error.messages[0]}, status=400
+        )
+    incident = link.incident
+    if incident.acknowledged_at or not incident.is_open:
+        messages.info(request, "This incident was already acknowledged; here it is.")
+        return redirect(incident)
+    if request.method == "POST":
+        try:
+            services.acknowledge_from_link(token=token, actor=request.user, at=timezone.now())
+        except ValidationError as error:
+            context = {"error": error.messages[0]}
+            return render(request, "incidents/acknowledge_link.html", context, status=400)
+        messages.success(request, "Acknowledged from the page. The response track has stopped.")
+        return redirect(incident)
+    return render(request, "incidents/acknowledge_link.html", {"incident": incident})
 
 
 @login_required

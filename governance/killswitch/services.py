@@ -31,6 +31,7 @@ from governance.models import (
     Workspace,
 )
 from governance.notifications.outbox import notify
+from governance.notifications.selectors import rollout_channel_team
 
 
 def activation_url(request) -> str:
@@ -91,6 +92,10 @@ def _log(activation, *, event, actor, at, approval: str, notified: str, rows=(),
     entry._history_user = actor
     entry.full_clean()
     entry.save()
+    # D9 §5.2 keeps the log in #ingestion-rollout: each entry is posted to that team's channels.
+    team = rollout_channel_team()
+    if team is not None:
+        notify(team, "killswitch-log-entry", {"entry": entry}, f"killswitch:log:{entry.pk}:team")
     return entry
 
 

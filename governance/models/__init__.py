@@ -30,7 +30,13 @@ from governance.killswitch.models import (
     ResumeCheck,
 )
 from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem, LaunchConsultation
-from governance.notifications.models import Notification
+from governance.notifications.models import (
+    ContactMethod,
+    Notification,
+    NotificationRule,
+    Team,
+    Urgency,
+)
 from governance.ops.models import ApiToken, SweepHeartbeat
 from governance.policy.models import *  # noqa: F403  (every D9 table, by section)
 from governance.policy.models import __all__ as POLICY_MODELS
@@ -74,6 +80,10 @@ __all__ = [
     "WorkspaceGroupObjectPermission",
     "WorkspaceUserObjectPermission",
     "ApiToken",
+    "ContactMethod",
     "Notification",
+    "NotificationRule",
+    "Team",
+    "Urgency",
     "SweepHeartbeat",
 ]

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from governance.notifications.outbox import stuck_mail
 from governance.ops.sweeps import late_sweeps
 from rotations.views import oncall_card_context
 
@@ -13,5 +14,10 @@ def dashboard(request):
     return render(
         request,
         "governance/dashboard.html",
-        {"now": now, "late_sweeps": late_sweeps(now=now), **oncall_card_context(now=now)},
+        {
+            "now": now,
+            "late_sweeps": late_sweeps(now=now),
+            "delivery_problems": stuck_mail(now=now),
+            **oncall_card_context(now=now),
+        },
     )

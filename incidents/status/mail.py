@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from governance.core.history import save_with_history
-from governance.models import Notification
+from governance.models import Notification, Urgency
 from governance.notifications.outbox import notify_many
 from incidents.models import (
     ClientCommunication,
@@ -64,6 +64,7 @@ def mail_communication(*, communication: ClientCommunication, at: datetime) -> i
                     "status_url": links.status_url("/status/"),
                 },
                 key,
+                Urgency.INFO,
                 {
                     "List-Unsubscribe": f"<{unsubscribe}>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -70,7 +70,7 @@ def test_a_tier_that_does_not_acknowledge_in_time_pages_the_next_tier(
 
     mail = Notification.objects.get(recipient=crew[who], subject__contains=label)
     assert mail.subject.endswith(f"page {target}")
-    assert mail.subject.startswith("[PAGE]")
+    assert mail.subject.startswith(f"[P3 #{incident.pk}] PAGE: ")
 
 
 def test_acknowledging_stops_the_response_track_but_not_the_ladder(crew, declare, clock):

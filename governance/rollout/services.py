@@ -48,6 +48,7 @@ from governance.models import (
     Rollout,
 )
 from governance.notifications.outbox import notify
+from governance.notifications.selectors import rollout_channel_team
 from governance.policy import selectors
 from governance.rollout import authority as signoff_authority
 
@@ -349,6 +350,14 @@ def declare_ga(*, rollout: Rollout, actor, at: datetime) -> int:
             dedupe_key=f"ga-declared:{rollout.pk}:{person.pk}",
         )
         count += 1
+    if team := rollout_channel_team():
+        # D9 §7.1 GA declaration: posted in #ingestion-rollout, the ingestion team's channel.
+        notify(
+            team,
+            "ga-declared",
+            {"rollout": rollout, "at": at, "rules": rules},
+            dedupe_key=f"ga-declared:{rollout.pk}:team",
+        )
     for rule in rules:
         for person in authority.holders(rule.owner.key, at=at):
             notify(
@@ -369,6 +378,14 @@ def _announce_transition(transition: PhaseTransition, *, at: datetime) -> None:
             "rollout-phase-changed",
             {"transition": transition},
             dedupe_key=f"rollout-phase-changed:{transition.pk}:{person.pk}",
+        )
+    if team := rollout_channel_team():
+        # D9 §7.1 "Phase start ... #ingestion-rollout": the ingestion team's channel.
+        notify(
+            team,
+            "rollout-phase-changed",
+            {"transition": transition},
+            dedupe_key=f"rollout-phase-changed:{transition.pk}:team",
         )
 
 

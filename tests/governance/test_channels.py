@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from governance.models import ContactMethod, Notification, NotificationRule, Team, Urgency
 from governance.notifications import outbox
-from tests.http_receiver import HttpReceiver
+from tests.helpers.http_receiver import HttpReceiver
 
 SECRET = "s3cr3t-token-value"
 

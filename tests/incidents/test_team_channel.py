@@ -9,7 +9,7 @@ from django.core.management import call_command
 from governance.killswitch import services as killswitch
 from governance.models import KillSwitchScenario, Notification, Severity
 from governance.notifications import outbox
-from tests.http_receiver import HttpReceiver
+from tests.helpers.http_receiver import HttpReceiver
 
 
 @pytest.fixture

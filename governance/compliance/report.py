@@ -10,7 +10,6 @@ A handoff checklist is complete on time when every item was ticked by one hour a
 instant — the rule after which `rotations.reminders` chases it (D9 §3.3).
 """
 
-import csv
 import datetime
 import io
 import zipfile
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from governance.core.spreadsheet import SpreadsheetSafeWriter
 from governance.duties.services import local_zone
 from governance.models import (
     ApprovalDecision,
@@ -424,7 +424,7 @@ def roles_at(at: datetime.datetime) -> list[tuple[str, str]]:
 
 def _csv(rows) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    SpreadsheetSafeWriter(buffer).writerows(rows)
     return buffer.getvalue()
 
 

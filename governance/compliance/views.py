@@ -4,7 +4,6 @@ Open to the holders of the Ingestion Owner and SRE Lead roles (and superusers): 
 people and their pages.
 """
 
-import csv
 import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.compliance import report as compliance
+from governance.core.spreadsheet import SpreadsheetSafeWriter
 
 READERS = {authority.OWNER, "sre_lead"}
 
@@ -70,7 +70,7 @@ def report(request):
         response["Content-Disposition"] = (
             f'attachment; filename="compliance-{year}-{month:02d}.csv"'
         )
-        csv.writer(response).writerows(compliance.report_rows(result))
+        SpreadsheetSafeWriter(response).writerows(compliance.report_rows(result))
         return response
     bars = _bars(result)
     return render(

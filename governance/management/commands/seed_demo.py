@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo creates the login admin/admin and demo people; it refuses with "
                 "DEBUG=false. Create the first real admin with `portal createsuperuser` "
-                "(README \"Production\"), or pass --i-know-this-is-production."
+                '(README "Production"), or pass --i-know-this-is-production.'
             )
         User = get_user_model()
         username, password = DEMO_ADMIN

@@ -23,6 +23,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    parts: dict[str, str] | None = None  # the state of each part (each sweep), for operators
 
 
 def check_database(*, now: datetime) -> Check:
@@ -47,12 +48,15 @@ def check_broker(*, now: datetime) -> Check:
 
 def check_sweeps(*, now: datetime) -> Check:
     states = sweep_states(now=now)
-    bad = [state.message for state in states if not state.healthy]
+    parts = {state.name: state.state for state in states}
+    bad = [state for state in states if not state.healthy]
+    if bad and all(state.state == "never scheduled" for state in states):
+        return Check("sweeps", False, "No sweep has ever run: is Celery beat running?", parts)
     if bad:
-        return Check("sweeps", False, " ".join(bad))
+        return Check("sweeps", False, " ".join(state.message for state in bad), parts)
     waiting = sum(state.state == "not yet due" for state in states)
-    detail = f"{len(states)} sweep(s) on time"
-    return Check("sweeps", True, detail + (f", {waiting} not yet due" if waiting else ""))
+    detail = f"{len(states)} sweep(s) on time" + (f", {waiting} not yet due" if waiting else "")
+    return Check("sweeps", True, detail, parts)
 
 
 def check_mail(*, now: datetime) -> Check:
@@ -82,7 +86,10 @@ def health_response(checks: list[Callable[..., Check]]) -> JsonResponse:
     healthy = all(result.ok for result in results)
     body = {
         "status": "ok" if healthy else "failing",
-        "checks": {r.name: {"ok": r.ok, "detail": r.detail} for r in results},
+        "checks": {
+            r.name: {"ok": r.ok, "detail": r.detail, **({"parts": r.parts} if r.parts else {})}
+            for r in results
+        },
     }
     response = JsonResponse(body, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"

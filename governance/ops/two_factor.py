@@ -109,15 +109,16 @@ def confirm_enrolment(*, request, device: TOTPDevice, token: str) -> list[str] |
     return codes
 
 
+@transaction.atomic
 def verify_second_factor(*, request, token: str) -> bool:
-    """Verify this session with a code from the app or an unused backup code (used up). Each
-    device throttles its own failures (django-otp), so guessing slows down."""
+    """Verify this session with a code from the app or an unused backup code (used up). The
+    devices are locked while checked, and each throttles its own failures (django-otp), so
+    parallel guesses neither race nor speed up."""
     token = token.strip().replace(" ", "")
     for device in devices_for_user(request.user, for_verify=True):
-        with transaction.atomic():
-            if device.verify_token(token):
-                otp_login(request, device)
-                return True
+        if device.verify_token(token):
+            otp_login(request, device)
+            return True
     return False
 
 

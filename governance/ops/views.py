@@ -77,6 +77,12 @@ class AdminLoginView(ThrottledLoginMixin, auth_views.LoginView):
         return reverse("admin:index")
 
 
+WRONG_CODE = (
+    "That code does not match. Enter the code your app shows now (or a backup code); after a "
+    "wrong code, wait a few seconds: each miss doubles the wait."
+)
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(
         label="Code",
@@ -112,7 +118,7 @@ def two_factor_enrol(request):
                 "registration/two_factor_codes.html",
                 {"codes": codes, "next": next_url(request)},
             )
-        form.add_error("token", "That code does not match; enter the code the app shows now.")
+        form.add_error("token", WRONG_CODE)
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
@@ -136,10 +142,7 @@ def two_factor_verify(request):
     if form.is_valid():
         if two_factor.verify_second_factor(request=request, token=form.cleaned_data["token"]):
             return redirect(next_url(request))
-        form.add_error(
-            "token",
-            "That code does not match. Enter the code your app shows now, or one backup code.",
-        )
+        form.add_error("token", WRONG_CODE)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -86,12 +86,12 @@ def test_a_restarted_beat_is_not_reported_late_for_sweeps_that_ran_long_ago(db, 
 
 def test_readyz_names_an_unreachable_broker(db):
     call_command("tick")
-    previous = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    previous = app.conf.broker_write_url
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         status, body = readyz()
     finally:
-        app.conf.broker_url = previous
+        app.conf.broker_write_url = previous
     assert status == 503
     assert body["checks"]["broker"]["ok"] is False
     assert body["checks"]["database"]["ok"] is True

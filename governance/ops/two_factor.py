@@ -10,14 +10,18 @@ from the policy rows, so an edit of the policy moves the requirement with it:
 - D9 §9 document control: the roles that approve a policy version (a policy change).
 
 A signed-in user who must use a second factor reaches nothing but the enrolment and verify pages
-until the session is verified, so every page and form those roles act on is covered.
+until the session is verified, so every page and form those roles act on is covered. Which step
+a login needs is decided once, at login, and kept in the session: pages pay no queries for it,
+and a role given mid-session applies from the next login.
 """
 
 from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +41,8 @@ from governance.models import (
 from governance.policy.models.base import Phase
 from governance.policy.selectors import roles_held_by
 
+SECOND_STEP_SESSION_KEY = "two_factor_step"
+VERIFY, ENROL, NONE = "verify", "enrol", ""
 BACKUP_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -122,9 +128,24 @@ def verify_second_factor(*, request, token: str) -> bool:
     return False
 
 
+def second_step(user, *, at: datetime) -> str:
+    """What a login of `user` needs next: a code from their device, an enrolment, or nothing."""
+    if user_has_device(user):
+        return VERIFY
+    return ENROL if two_factor_required(user, at=at) else NONE
+
+
+@receiver(user_logged_in)
+def decide_second_step(sender, request, user, **kwargs):
+    if request is not None:
+        request.session[SECOND_STEP_SESSION_KEY] = second_step(user, at=timezone.now())
+
+
 class TwoFactorRequiredMiddleware:
     """Send a signed-in user who has a second factor to the verify page, and one who must have
     one but has none to the enrolment page, until this session is verified."""
+
+    TARGETS = {VERIFY: "two_factor_verify", ENROL: "two_factor_enrol"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,13 +153,14 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified() and not self.exempt(request):
-            target = None
-            if user_has_device(user):
-                target = "two_factor_verify"
-            elif two_factor_required(user, at=timezone.now()):
-                target = "two_factor_enrol"
-            if target:
-                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            step = request.session.get(SECOND_STEP_SESSION_KEY)
+            if step is None:  # a session from before this check existed
+                step = request.session[SECOND_STEP_SESSION_KEY] = second_step(
+                    user, at=timezone.now()
+                )
+            if step in self.TARGETS:
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse(self.TARGETS[step])}?{query}")
         return self.get_response(request)
 
     @staticmethod

@@ -23,6 +23,7 @@ REGISTERING_MODULES = (
     "governance.notifications.tasks",
     "governance.ops.sweeps",
     "governance.ops.tasks",
+    "governance.ops.two_factor",
     "governance.policy.checks",
     "governance.policy.changes",
     "governance.core.admin",

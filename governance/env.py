@@ -57,7 +57,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_path(name: str, default: Path) -> Path:
+def env_path(name: str, default: Path | None) -> Path | None:
     value = os.environ.get(name)
     return Path(value).resolve() if value else default
 

@@ -4,6 +4,7 @@ With no environment at all the portal runs on the embedded default: SQLite under
 Celery over kombu's filesystem transport under var/broker/, mail written to var/mail/.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,9 +21,19 @@ from governance.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = env_path("PORTAL_VAR_DIR", BASE_DIR / "var")
+# In a checkout var/ sits beside manage.py. Installed, BASE_DIR is site-packages, no place for
+# data: the operator names the folder.
+IN_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+VAR_DIR = env_path("PORTAL_VAR_DIR", BASE_DIR / "var" if IN_CHECKOUT else None)
+if VAR_DIR is None:
+    raise ConfigError(
+        "PORTAL_VAR_DIR", "is required when the portal runs from an installed package."
+    )
 
 DEBUG = env_bool("DEBUG", True)
+# DEBUG as deployed: the test runner switches settings.DEBUG off, this stays what the
+# environment said (seed_demo refuses on production).
+PORTAL_PRODUCTION = not DEBUG
 SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or "insecure-dev-key-only-for-debug-mode"
 if not DEBUG and (
     len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
@@ -31,6 +42,7 @@ if not DEBUG and (
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigError("ALLOWED_HOSTS", "is required when DEBUG is false.")
+# Absolute links in mail and calendar feeds; `make run` sets it from PORT.
 PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PORTAL_BASE_URL])
 # The public status page (issue 21): its name and logo, and the address clients use for it (a
@@ -53,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "governance",
     "rotations",
@@ -60,15 +76,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes reach the process by its own address over plain HTTP: answered before the host
+    # check and the HTTPS redirect.
+    "governance.ops.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "governance.core.middleware.InputGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "governance.ops.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -102,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username and address before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -122,23 +147,68 @@ TIME_ZONE = env_timezone("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
-# The cache holds login throttling counters (and other short-lived answers). Locally it is
-# per process; production sets CACHE_URL to Redis so every web process shares it.
+# The cache holds short-lived answers (the kill-switch status poll). Locally it is per
+# process; production sets CACHE_URL to Redis so every web process shares it.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("CACHE_URL", f"must be a redis:// URL, got {CACHE_URL!r}.")
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Login throttling (django-axes): failures are counted per username *and* client address in the
+# database (shared by every web process, listed and liftable in the admin under "Axes"), so an
+# attacker elsewhere never locks the real user out of their own address. Failures during a
+# lock-out are not counted, so guessing on cannot stretch the cool-off.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_COOLOFF_SECONDS = env_int("LOGIN_COOLOFF_SECONDS", 900)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "governance.ops.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies the client address is the Nth from the right of X-Forwarded-For
+# (each proxy appends the address it saw); left-most entries are the client's to forge.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigError("TRUSTED_PROXY_COUNT", "must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_PROXY_TRUSTED_IPS = env_list("TRUSTED_PROXY_IPS", []) or None
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Two-factor authentication (django-otp, TOTP with static backup codes): optional for everyone,
+# required for staff and for the holders of the highest D9 authorities (governance/ops/two_factor)
+# unless TWO_FACTOR_REQUIRED says otherwise; the local demo (DEBUG on) leaves it optional.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Governance portal")
 
 # GET /metrics answers these client addresses without a token (e.g. the Prometheus server).
 METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [])
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Production serves static files from the process itself (WhiteNoise), compressed and with
+# content-hashed names after `collectstatic`; with DEBUG on nothing needs collecting.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# With DEBUG on, WhiteNoise serves straight from the apps' static folders, re-read on change.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False  # history is read-only (governance.core.admin.HistoryAdmin)
@@ -211,15 +281,27 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# LOG_FORMAT=json writes one JSON object a line, for log shippers.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ConfigError("LOG_FORMAT", f"must be text or json, got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "governance.ops.logs.JsonLinesFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # Apprise's DEBUG lines print channel URLs with their tokens; never below INFO.
         "apprise": {"level": "INFO"},
+        # axes logs every attempt at INFO; lock-outs are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -30,6 +30,8 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", auth.AdminLoginView.as_view(), name="admin_login"),
+    path("login/two-factor/", auth.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/", auth.two_factor_enrol, name="two_factor_enrol"),
     path("kill-switch/", include((killswitch.urlpatterns, "killswitch"))),
     path("authority/", authority.who_may, name="who_may"),
     path("duties/", include((duty_views.duty_urls, "duties"))),

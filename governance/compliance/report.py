@@ -10,7 +10,6 @@ A handoff checklist is complete on time when every item was ticked by one hour a
 instant — the rule after which `rotations.reminders` chases it (D9 §3.3).
 """
 
-import csv
 import datetime
 import io
 import zipfile
@@ -21,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from governance import authority
+from governance.core.spreadsheet import SpreadsheetSafeWriter
 from governance.duties.services import local_zone
 from governance.models import (
     ApprovalDecision,
@@ -423,7 +423,7 @@ def roles_at(at: datetime.datetime) -> list[tuple[str, str]]:
 
 def _csv(rows) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    SpreadsheetSafeWriter(buffer).writerows(rows)
     return buffer.getvalue()
 
 

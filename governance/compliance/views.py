@@ -4,8 +4,6 @@ Open to the holders of the Ingestion Owner and SRE Lead roles (and superusers): 
 people and their pages.
 """
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -16,6 +14,7 @@ from django.utils import timezone
 from governance import authority
 from governance.compliance import report as compliance
 from governance.core import inputs
+from governance.core.spreadsheet import SpreadsheetSafeWriter
 from incidents.models import Incident
 
 READERS = {authority.OWNER, "sre_lead"}
@@ -66,7 +65,7 @@ def report(request):
         response["Content-Disposition"] = (
             f'attachment; filename="compliance-{year}-{month:02d}.csv"'
         )
-        csv.writer(response).writerows(compliance.report_rows(result))
+        SpreadsheetSafeWriter(response).writerows(compliance.report_rows(result))
         return response
     bars = _bars(result)
     return render(

@@ -4,7 +4,6 @@ Thin callers: the authority engine decides, the services in governance.killswitc
 governance.approvals execute.
 """
 
-import csv
 from datetime import datetime
 
 from django import forms
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from governance import authority
 from governance.core import inputs
 from governance.core.refusals import refusal_messages, report_refusal
+from governance.core.spreadsheet import SpreadsheetSafeWriter
 from governance.killswitch import services as killswitch
 from governance.killswitch.authority import resume_row
 from governance.models import (
@@ -163,7 +163,7 @@ def overview(request):
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="kill-switch-log.csv"'
-        writer = csv.writer(response)
+        writer = SpreadsheetSafeWriter(response)
         writer.writerow([name for name, _ in LOG_COLUMNS])
         for entry in entries.iterator():
             writer.writerow([value(entry) for _, value in LOG_COLUMNS])

@@ -12,6 +12,11 @@ class SweepHeartbeat(models.Model):
     """When each periodic sweep last ran, so a stopped beat or worker is seen loudly."""
 
     name = models.CharField(max_length=100, unique=True)
+    scheduled_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When Celery beat last started: the sweep is due one interval after.",
+    )
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_result = models.TextField(blank=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery.signals import beat_init
 from django.db import transaction
 from django.utils import timezone
 
@@ -62,24 +63,87 @@ def _beat(name: str, *, started: datetime, result: str, error: str) -> None:
         beat.save()
 
 
-def late_sweeps(*, now: datetime) -> list[str]:
-    """Plain-words findings: sweeps that never ran or missed three of their intervals."""
+# Slack for a beat tick, a busy worker and clock skew between hosts.
+SLACK = timedelta(seconds=60)
+
+
+@beat_init.connect
+def mark_sweeps_scheduled(sender=None, **kwargs) -> None:
+    """Beat has (re)started: each sweep runs first one interval from now, so it is not late
+    before then (a restarted beat would otherwise look an hour late for hourly sweeps)."""
+    mark_scheduled(now=timezone.now())
+
+
+def mark_scheduled(*, now: datetime) -> None:
+    for name in SWEEPS:
+        SweepHeartbeat.objects.update_or_create(name=name, defaults={"scheduled_since": now})
+
+
+@dataclass(frozen=True)
+class SweepState:
+    name: str
+    state: str  # "ok", "not yet due", "late", "failed", "never scheduled"
+    message: str
+
+    @property
+    def healthy(self) -> bool:
+        return self.state in {"ok", "not yet due"}
+
+
+def sweep_states(*, now: datetime) -> list[SweepState]:
+    """Each registered sweep on time or not. A sweep is late when neither its last run nor beat's
+    last start lies within three intervals; one that never ran is "not yet due" until one
+    interval after beat started."""
     beats = {beat.name: beat for beat in SweepHeartbeat.objects.all()}
-    findings = []
+    states = []
     for name, entry in sorted(SWEEPS.items()):
-        beat = beats.get(name)
-        allowed = entry.every * 3 + timedelta(seconds=60)
-        if beat is None or beat.last_finished_at is None:
-            findings.append(f"Sweep {name} has never run (is Celery beat running?).")
-        elif now - beat.last_finished_at > allowed:
-            ago = int((now - beat.last_finished_at).total_seconds() // 60)
-            findings.append(
-                f"Sweep {name} is late: last ran {ago} min ago, expected every "
-                f"{int(entry.every.total_seconds())} s."
+        beat = beats.get(name) or SweepHeartbeat(name=name)
+        every = int(entry.every.total_seconds())
+        last, since = beat.last_finished_at, beat.scheduled_since
+        if last is None and since is None:
+            states.append(
+                SweepState(
+                    name,
+                    "never scheduled",
+                    f"Sweep {name} has never run (is Celery beat running?).",
+                )
+            )
+        elif last is None:
+            if now - since <= entry.every + SLACK:
+                states.append(SweepState(name, "not yet due", f"first run due every {every} s"))
+            else:
+                ago = int((now - since).total_seconds() // 60)
+                states.append(
+                    SweepState(
+                        name,
+                        "late",
+                        f"Sweep {name} has not run since beat started {ago} min ago "
+                        f"(expected every {every} s; is a Celery worker running?).",
+                    )
+                )
+        elif now - max(last, since or last) > entry.every * 3 + SLACK:
+            ago = int((now - last).total_seconds() // 60)
+            states.append(
+                SweepState(
+                    name,
+                    "late",
+                    f"Sweep {name} is late: last ran {ago} min ago, expected every {every} s.",
+                )
             )
         elif beat.last_error:
-            findings.append(f"Sweep {name} failed on its last run: {beat.last_error}")
-    return findings
+            states.append(
+                SweepState(
+                    name, "failed", f"Sweep {name} failed on its last run: {beat.last_error}"
+                )
+            )
+        else:
+            states.append(SweepState(name, "ok", f"last ran {last.isoformat()}"))
+    return states
+
+
+def late_sweeps(*, now: datetime) -> list[str]:
+    """Plain-words findings: sweeps that are late, never scheduled, or failed last time."""
+    return [state.message for state in sweep_states(now=now) if not state.healthy]
 
 
 @sweep("outbox.requeue", every_seconds=60)

@@ -1,19 +1,22 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from governance.notifications.outbox import stuck_mail
-from governance.ops.sweeps import late_sweeps
+from governance.ops.health import OPERATOR, run_checks
 
 
 class Command(BaseCommand):
-    help = "Exit 1 and say why when a periodic sweep is late or mail is stuck."
+    help = (
+        "The /readyz checks (database, broker, sweeps on time) and stuck mail; "
+        "exit 1 and say why when one fails."
+    )
 
     def handle(self, *args, **options):
-        now = timezone.now()
-        findings = late_sweeps(now=now) + stuck_mail(now=now)
-        if not findings:
-            self.stdout.write("OK: every sweep ran on time and no mail is stuck.")
+        results = run_checks(OPERATOR, now=timezone.now())
+        failing = [result for result in results if not result.ok]
+        if not failing:
+            for result in results:
+                self.stdout.write(f"OK {result.name}: {result.detail}")
             return
-        for finding in findings:
-            self.stderr.write(f"PROBLEM: {finding}")
+        for result in failing:
+            self.stderr.write(f"PROBLEM {result.name}: {result.detail}")
         raise SystemExit(1)

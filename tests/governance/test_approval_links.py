@@ -15,6 +15,7 @@ from governance.models import Notification, PolicyVersion
 from governance.policy import changes as role_changes
 from governance.rollout import services as rollout
 from incidents import services as incident_services
+from incidents.authority import client_rule
 from incidents.models import ClientCommunication
 from rotations import services as rotation_services
 from tests.helpers.signoffs import active_pause, open_incident
@@ -33,6 +34,8 @@ def _policy_version(requester):
 def _client_communication(requester):
     return ClientCommunication.objects.create(
         incident=open_incident(),
+        rule=client_rule(),
+        title="Delayed uploads",
         status_page_text="Uploads are delayed.",
         email_text="Dear client, uploads are delayed.",
         drafted_at=timezone.now(),

@@ -106,6 +106,7 @@ def draft(owner, pm, support):
     return incident_services.draft_client_communication(
         incident=incident,
         actor=support,
+        title="Delayed uploads",
         status_page_text="Uploads are delayed.",
         email_text="Dear client, uploads are delayed.",
     )

@@ -326,6 +326,6 @@ def test_the_month_pack_link_is_on_the_report_and_refused_to_others(client, owne
     page = client.get(reverse("compliance:report"), {"month": "2025-01"}).content.decode()
     url = reverse("compliance:month_pack", args=[2025, 1])
     assert url in page
-    assert client.get(reverse("compliance:month_pack", args=[2025, 13])).status_code == 404
+    assert client.get(reverse("compliance:month_pack", args=[2025, 13])).status_code == 400
     client.force_login(pm)
     assert client.get(url).status_code == 403

@@ -49,6 +49,9 @@ def distinct_people(model) -> dict:
         people = get_user_model().objects
         requester = people.create_user(username="swap-requester")
         return {"requester": requester, "colleague": people.create_user(username="swap-colleague")}
+    if label == "governance.ContactMethod":
+        # A method belongs to exactly one person or team (its check constraint).
+        return {"user": get_user_model().objects.create_user(username="method-owner")}
     if label == "governance.RollbackSignOff":
         people = get_user_model().objects
         return {

@@ -15,11 +15,10 @@ from governance.launch import views as launch_views
 from governance.ops import views as auth
 from governance.policy import views as policy
 from governance.portal import views as dashboard
+from governance.portal.api import api as portal_api
 from governance.portal.metrics import metrics
 from governance.rollout import views as rollout_views
-from incidents import lifecycle_api
 from incidents.alert_api import alertmanager_webhook, events_v2_enqueue
-from incidents.api import incidents_api
 from rotations.views import api_oncall
 
 urlpatterns = [
@@ -44,15 +43,7 @@ urlpatterns = [
     path("api/oncall/", api_oncall, name="api_oncall"),
     path("rotations/", include("rotations.urls")),
     path("incidents/", include("incidents.urls")),
-    path("api/incidents/", incidents_api, name="api_incidents"),
-    path("api/incidents/<int:pk>/", lifecycle_api.incident_detail, name="api_incident"),
-    path(
-        "api/incidents/<int:pk>/acknowledge/",
-        lifecycle_api.acknowledge,
-        name="api_incident_acknowledge",
-    ),
-    path("api/incidents/<int:pk>/updates/", lifecycle_api.post_update, name="api_incident_updates"),
-    path("api/incidents/<int:pk>/resolve/", lifecycle_api.resolve, name="api_incident_resolve"),
+    path("api/", portal_api.urls),
     path("api/alerts/alertmanager/", alertmanager_webhook, name="api_alerts_alertmanager"),
     path("metrics", metrics, name="metrics"),
     path("api/alerts/events/v2/enqueue", events_v2_enqueue, name="api_alerts_events_v2"),

@@ -1,20 +1,12 @@
-"""`POST /api/incidents/`: alerts open incidents (Bearer token, JSON in and out).
-
-The same open `dedupe_key` returns the open incident (200) instead of a new one (201). Bad input
-gets a 400 whose JSON names the field; no token or a revoked one gets a 401. CSRF does not apply
-(no cookies: the Bearer token is the credential).
+"""The alert body of `POST /api/incidents/` (the operation is in `incidents.lifecycle_api`):
+validated field by field against the policy data, each refusal naming its field.
 """
 
 import json
 
-from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
 from django.utils.text import slugify
-from django.views.decorators.csrf import csrf_exempt
 
 from governance.models import Severity, Workspace
-from governance.ops.tokens import user_from_bearer
-from incidents import lifecycle_api, services
 
 MAX_BODY_BYTES = 64 * 1024
 STRING_FIELDS = {"title": 200, "impact": 5000, "workspace": 60, "dedupe_key": 200}
@@ -25,13 +17,6 @@ class BadInput(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
-    body = {"error": message}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status)
 
 
 def parse_alert(raw: bytes) -> dict:
@@ -88,41 +73,3 @@ def _workspace(slug: str) -> Workspace | None:
 
 def _keys() -> str:
     return ", ".join(Severity.objects.order_by("position").values_list("key", flat=True))
-
-
-@csrf_exempt
-def incidents_api(request):
-    """Open an incident from an alert (DESIGN "Public interfaces": POST /api/incidents/); GET
-    lists incidents (`incidents.lifecycle_api`)."""
-    if request.method == "GET":
-        return lifecycle_api.incident_list(request)
-    if request.method != "POST":
-        response = _error(405, "Use GET or POST.")
-        response["Allow"] = "GET, POST"
-        return response
-    user = user_from_bearer(request)
-    if user is None:
-        response = _error(401, "A valid, unrevoked Bearer API token is required.")
-        response["WWW-Authenticate"] = 'Bearer realm="incidents"'
-        return response
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > MAX_BODY_BYTES:
-        return _error(400, f"The body is over {MAX_BODY_BYTES // 1024} KB.", "body")
-    try:
-        fields = parse_alert(request.body)
-    except BadInput as error:
-        return _error(400, error.message, error.field)
-    try:
-        incident, created = services.open_incident(actor=user, **fields)
-    except PermissionDenied as error:
-        return _error(403, str(error))
-    return JsonResponse(
-        {
-            "id": incident.pk,
-            "url": request.build_absolute_uri(incident.get_absolute_url()),
-            "severity": incident.severity.key,
-            "status": incident.status,
-            "created": created,
-        },
-        status=201 if created else 200,
-    )

@@ -1,34 +1,113 @@
-"""The incident lifecycle for tools and scripts (Bearer API token; JSON only, errors included).
+"""The incidents API for tools and scripts, a django-ninja router (Bearer API token; JSON only,
+errors included). Mounted on the portal's `NinjaAPI` (governance/portal/api.py), which turns
+these typed signatures into the OpenAPI document at `/api/openapi.json`.
 
+- `POST /api/incidents/`: open an incident from an alert, deduplicated by `dedupe_key`.
 - `GET /api/incidents/?status=open&page=N`: a page of incidents, newest first.
 - `GET /api/incidents/<id>/`: one incident.
 - `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`.
 
 The services decide (the authority engine applies to the token's user as to a person); these
-views only translate: 400 naming the field, 401, 403 with the reason, 404, 405 with `Allow`.
+operations only translate, and the API's handlers answer 400 naming the field, 401, 403 with the
+reason, 404; 405 with `Allow` for a wrong method.
 """
 
-import json
+from typing import Annotated
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import StrictBool, StrictStr
 
-from governance.ops.tokens import user_from_bearer
 from incidents import selectors, services
+from incidents.api import STRING_FIELDS, BadInput, parse_alert
 from incidents.models import Incident
 
 PAGE_SIZE = 50
-MAX_BODY_BYTES = 64 * 1024
+
+router = Router(tags=["incidents"])
+
+# Timestamps stay Python's isoformat() text, as the API always answered, not pydantic's.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
-def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
-    body = {"error": message}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status)
+class IncidentOut(Schema):
+    id: int
+    url: str = Field(description="The incident's page.")
+    title: str
+    severity: str = Field(description="The D9 severity key, e.g. P1.")
+    status: str
+    workspace: str | None = Field(description="The workspace slug; null for global.")
+    impact: str
+    opened_at: Timestamp
+    acknowledged_at: Timestamp | None
+    resolved_at: Timestamp | None
+    next_update_at: Timestamp | None
+    root_cause: str
+    resolution: str
+
+
+class IncidentPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[IncidentOut]
+
+
+class Error(Schema):
+    error: str
+    field: str | None = Field(None, description="The input at fault, for a 400.")
+
+
+class AlertIn(Schema):
+    """The alert body; validated by `incidents.api.parse_alert` (severity and workspace are
+    looked up in the policy data), described here for the document."""
+
+    title: str = Field(max_length=STRING_FIELDS["title"])
+    severity: str = Field(description="A D9 severity key: P1, P2 or P3.")
+    impact: str = Field("", max_length=STRING_FIELDS["impact"])
+    workspace: str | None = Field(
+        None, max_length=STRING_FIELDS["workspace"], description="A workspace slug; omit: global."
+    )
+    dedupe_key: str | None = Field(
+        None,
+        max_length=STRING_FIELDS["dedupe_key"],
+        description="The same key while its incident is open returns that incident (200).",
+    )
+    client_facing: bool = False
+
+
+class OpenedOut(Schema):
+    id: int
+    url: str
+    severity: str
+    status: str
+    created: bool = Field(description="False: the open incident of the same dedupe_key.")
+
+
+class UpdateIn(Schema):
+    status: StrictStr = ""
+    findings: StrictStr = ""
+    next_steps: StrictStr = ""
+    next_update_at: StrictStr | None = Field(
+        None, json_schema_extra={"format": "date-time"}, description="ISO 8601 with a zone."
+    )
+
+
+class UpdateOut(Schema):
+    incident: IncidentOut
+    message: str = Field(description="The update as posted, from the D9 §7.3 template.")
+
+
+class ResolveIn(Schema):
+    root_cause: StrictStr = ""
+    resolution: StrictStr = ""
+    follow_up_needed: StrictBool = False
+
+
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error}
 
 
 def incident_json(incident: Incident, request) -> dict:
@@ -49,132 +128,110 @@ def incident_json(incident: Incident, request) -> dict:
     }
 
 
-def token_api(*methods):
-    """A JSON endpoint for token clients: method check (405 with Allow), Bearer token (401),
-    refusals of the authority engine (403 with the reason) and bad input (400 naming the
-    field) as JSON."""
-
-    def wrap(view):
-        @csrf_exempt
-        def endpoint(request, *args, **kwargs):
-            if request.method not in methods:
-                response = _error(405, f"Use {' or '.join(methods)}.")
-                response["Allow"] = ", ".join(methods)
-                return response
-            request.api_user = user_from_bearer(request)
-            if request.api_user is None:
-                response = _error(401, "A valid, unrevoked Bearer API token is required.")
-                response["WWW-Authenticate"] = 'Bearer realm="incidents"'
-                return response
-            try:
-                return view(request, *args, **kwargs)
-            except Incident.DoesNotExist:
-                return _error(404, "No such incident.")
-            except PermissionDenied as error:
-                return _error(403, str(error))
-            except ValidationError as error:
-                field, messages = _first_error(error)
-                return _error(400, " ".join(messages), field)
-
-        return endpoint
-
-    return wrap
-
-
-def _first_error(error: ValidationError) -> tuple[str | None, list[str]]:
-    if hasattr(error, "error_dict"):
-        field, errors = next(iter(error.message_dict.items()))
-        return field, errors
-    return None, error.messages
-
-
-def _body(request) -> dict:
-    if len(request.body) > MAX_BODY_BYTES:
-        raise ValidationError({"body": f"The body is over {MAX_BODY_BYTES // 1024} KB."})
-    try:
-        data = json.loads(request.body.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationError({"body": "The body is not valid JSON."}) from None
-    if not isinstance(data, dict):
-        raise ValidationError({"body": "The body must be a JSON object."})
-    return data
-
-
-def _text(data: dict, field: str) -> str:
-    value = data.get(field, "")
-    if not isinstance(value, str):
-        raise ValidationError({field: f"{field} must be a string."})
-    return value
-
-
 def _incident(pk: int) -> Incident:
-    return Incident.objects.select_related("severity", "workspace").get(pk=pk)
+    incident = Incident.objects.select_related("severity", "workspace").filter(pk=pk).first()
+    if incident is None:
+        raise HttpError(404, "No such incident.")
+    return incident
 
 
-@token_api("GET")
-def incident_list(request):
-    status = request.GET.get("status", "")
+@router.post(
+    "",
+    response={201: OpenedOut, 200: OpenedOut, **ERRORS},
+    summary="Open an incident from an alert",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": AlertIn.model_json_schema()}},
+        }
+    },
+)
+def open_incident(request):
+    """DESIGN "Public interfaces": POST /api/incidents/. The body is read by `parse_alert`, not
+    by ninja, so its messages and its checks against the policy data stay the contract."""
+    try:
+        fields = parse_alert(request.body)
+    except BadInput as error:
+        raise ValidationError({error.field: error.message}) from None
+    incident, created = services.open_incident(actor=request.auth, **fields)
+    return Status(
+        201 if created else 200,
+        {
+            "id": incident.pk,
+            "url": request.build_absolute_uri(incident.get_absolute_url()),
+            "severity": incident.severity.key,
+            "status": incident.status,
+            "created": created,
+        },
+    )
+
+
+@router.get("", response={200: IncidentPage, **ERRORS}, summary="List incidents")
+def incident_list(
+    request,
+    status: str = Query("", description="open, or one status; empty: all."),
+    page: int = 1,
+):
     if status and status != "open" and status not in Incident.Status.values:
         raise ValidationError({"status": "status must be open, " + ", ".join(Incident.Status)})
     incidents = selectors.incident_list(status=status).select_related("workspace")
     paginator = Paginator(incidents, PAGE_SIZE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, ValueError):
+        current = paginator.page(page)
+    except EmptyPage:
         raise ValidationError({"page": "No such page."}) from None
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "results": [incident_json(incident, request) for incident in page],
-        }
-    )
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "results": [incident_json(incident, request) for incident in current],
+    }
 
 
-@token_api("GET")
+@router.get("{int:pk}/", response={200: IncidentOut, **ERRORS}, summary="One incident")
 def incident_detail(request, pk: int):
-    return JsonResponse(incident_json(_incident(pk), request))
+    return incident_json(_incident(pk), request)
 
 
-@token_api("POST")
+@router.post("{int:pk}/acknowledge/", response={200: IncidentOut, **ERRORS}, summary="Acknowledge")
 def acknowledge(request, pk: int):
-    incident = services.acknowledge(incident=_incident(pk), actor=request.api_user)
-    return JsonResponse(incident_json(_incident(incident.pk), request))
+    incident = services.acknowledge(incident=_incident(pk), actor=request.auth)
+    return incident_json(_incident(incident.pk), request)
 
 
-@token_api("POST")
-def post_update(request, pk: int):
-    data = _body(request)
+@router.post(
+    "{int:pk}/updates/", response={201: UpdateOut, **ERRORS}, summary="Post a D9 §7.3 update"
+)
+def post_update(request, pk: int, data: UpdateIn = None):
+    data = data or UpdateIn()
     next_update_at = None
-    if data.get("next_update_at"):
-        next_update_at = parse_datetime(_text(data, "next_update_at"))
+    if data.next_update_at:
+        next_update_at = parse_datetime(data.next_update_at)
         if next_update_at is None or next_update_at.tzinfo is None:
             raise ValidationError({"next_update_at": "next_update_at must be ISO 8601 with zone."})
     update = services.post_update(
         incident=_incident(pk),
-        actor=request.api_user,
-        status=_text(data, "status"),
-        findings=_text(data, "findings"),
-        next_steps=_text(data, "next_steps"),
+        actor=request.auth,
+        status=data.status,
+        findings=data.findings,
+        next_steps=data.next_steps,
         next_update_at=next_update_at,
     )
-    return JsonResponse(
-        {"incident": incident_json(_incident(pk), request), "message": update.body}, status=201
-    )
+    return Status(201, {"incident": incident_json(_incident(pk), request), "message": update.body})
 
 
-@token_api("POST")
-def resolve(request, pk: int):
-    data = _body(request)
-    follow_up = data.get("follow_up_needed", False)
-    if not isinstance(follow_up, bool):
-        raise ValidationError({"follow_up_needed": "follow_up_needed must be true or false."})
+@router.post(
+    "{int:pk}/resolve/",
+    response={200: IncidentOut, **ERRORS},
+    summary="Resolve with root cause and resolution",
+)
+def resolve(request, pk: int, data: ResolveIn = None):
+    data = data or ResolveIn()
     services.resolve(
         incident=_incident(pk),
-        actor=request.api_user,
-        root_cause=_text(data, "root_cause"),
-        resolution=_text(data, "resolution"),
-        follow_up_needed=follow_up,
+        actor=request.auth,
+        root_cause=data.root_cause,
+        resolution=data.resolution,
+        follow_up_needed=data.follow_up_needed,
     )
-    return JsonResponse(incident_json(_incident(pk), request))
+    return incident_json(_incident(pk), request)

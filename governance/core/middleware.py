@@ -146,9 +146,12 @@ class InputGuard:
         status = response.status_code
         body = {"error": response.reason_phrase}
         if status == 405 and response.has_header("Allow"):
-            body["allowed"] = [m.strip() for m in response["Allow"].split(",")]
+            # Sorted: one order whoever built the answer (django-ninja lists a set of methods).
+            body["allowed"] = sorted(m.strip() for m in response["Allow"].split(","))
         json_response = JsonResponse(body, status=status)
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if response.has_header(header):
                 json_response[header] = response[header]
+        if "allowed" in body:
+            json_response["Allow"] = ", ".join(body["allowed"])
         return json_response

@@ -12,6 +12,7 @@ from governance.duties import views as duty_views
 from governance.killswitch import api
 from governance.killswitch import views as killswitch
 from governance.launch import views as launch_views
+from governance.notifications import views as notification_views
 from governance.ops import views as auth
 from governance.policy import views as policy
 from governance.portal import views as dashboard
@@ -31,6 +32,7 @@ urlpatterns = [
     path("admin/login/", auth.AdminLoginView.as_view(), name="admin_login"),
     path("login/two-factor/", auth.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/", auth.two_factor_enrol, name="two_factor_enrol"),
+    path("account/channels/", notification_views.my_channels, name="my_channels"),
     path("kill-switch/", include((killswitch.urlpatterns, "killswitch"))),
     path("authority/", authority.who_may, name="who_may"),
     path("duties/", include((duty_views.duty_urls, "duties"))),

@@ -22,3 +22,17 @@ def contact_methods() -> QuerySet[ContactMethod]:
         )
         .order_by("name")
     )
+
+
+def methods_of(user) -> QuerySet[ContactMethod]:
+    """The person's own contact methods with their sent and failed counts (their profile)."""
+    return contact_methods().filter(user=user)
+
+
+def recent_failures_of(user, *, limit: int = 20) -> QuerySet[Notification]:
+    """The person's latest messages that failed for good, newest first, with the reason."""
+    return (
+        Notification.objects.select_related("method")
+        .filter(recipient=user, status=Notification.Status.FAILED)
+        .order_by("-id")[:limit]
+    )

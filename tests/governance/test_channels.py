@@ -255,3 +255,22 @@ def test_staff_without_the_add_permission_may_not_add_a_channel(make_user, clien
     )
     assert response.status_code == 403
     assert not ContactMethod.objects.exists()
+
+
+def test_my_page_shows_my_methods_and_what_failed_to_reach_me(alice, make_user, receiver, client):
+    """Issue "Reaching people": failures are visible per method on the person's own page."""
+    channels("add", "--user", "alice", secret_url(receiver), "--name", "alice-hook")
+    method = ContactMethod.objects.get(name="alice-hook")
+    outbox.notify(alice, "test", {}, "page:lost", urgency=Urgency.PAGE)
+    Notification.objects.filter(method=method).update(
+        status=Notification.Status.FAILED, attempts=6, last_error="receiver gone"
+    )
+    client.force_login(alice)
+    page = client.get("/account/channels/").content.decode()
+    assert "alice-hook" in page and "receiver gone" in page
+    assert SECRET not in page
+
+    bob = make_user("bob")
+    client.force_login(bob)
+    other = client.get("/account/channels/").content.decode()
+    assert "alice-hook" not in other and "receiver gone" not in other

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from governance.core.spreadsheet import spreadsheet_safe
 from governance.killswitch import services as killswitch
-from tests.governance.killswitch_helpers import scenario, severity
+from tests.helpers.killswitch import scenario, severity
 
 pytestmark = pytest.mark.django_db
 

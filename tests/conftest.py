@@ -231,3 +231,28 @@ def workspace(db):
     from governance.models import Workspace
 
     return Workspace.objects.create(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def team_hook(db):
+    """The ingestion team's channel (D9 #ingestion-rollout) pointed at a real HTTP receiver on
+    loopback; yields the receiver with the verification message cleared."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.helpers.http_receiver import HttpReceiver
+
+    with HttpReceiver() as receiver:
+        call_command(
+            "channels",
+            "add",
+            "--team",
+            "ingestion",
+            receiver.url(),
+            "--name",
+            "rollout-hook",
+            stdout=StringIO(),
+        )
+        receiver.received.clear()
+        yield receiver

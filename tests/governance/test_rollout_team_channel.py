@@ -1,36 +1,15 @@
 """D9 §7.1: a phase start and the GA declaration are posted in #ingestion-rollout, the
 ingestion team's channel (issue "Reaching people"), here a real HTTP receiver on loopback."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from governance.models import Notification, PhaseGate
 from governance.notifications import outbox
 from governance.rollout import services as rollout
-from tests.helpers.http_receiver import HttpReceiver
 from tests.helpers.signoffs import set_phase
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team_hook(db):
-    with HttpReceiver() as receiver:
-        call_command(
-            "channels",
-            "add",
-            "--team",
-            "ingestion",
-            receiver.url(),
-            "--name",
-            "rollout-hook",
-            stdout=StringIO(),
-        )
-        receiver.received.clear()
-        yield receiver
 
 
 def test_a_phase_start_is_posted_to_the_team_channel_once(owner, pm, sre_lead, db_owner, team_hook):

@@ -1,32 +1,9 @@
 """D9 §7.1 / §5.2: incident messages and kill-switch log entries are posted to the ingestion
 team's channels (`#ingestion-rollout`), here a real HTTP receiver on loopback."""
 
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
-
 from governance.killswitch import services as killswitch
 from governance.models import KillSwitchScenario, Notification, Severity
 from governance.notifications import outbox
-from tests.helpers.http_receiver import HttpReceiver
-
-
-@pytest.fixture
-def team_hook(db):
-    with HttpReceiver() as receiver:
-        call_command(
-            "channels",
-            "add",
-            "--team",
-            "ingestion",
-            receiver.url(),
-            "--name",
-            "rollout-hook",
-            stdout=StringIO(),
-        )
-        receiver.received.clear()
-        yield receiver
 
 
 def test_an_incident_start_message_is_posted_to_the_team_channel_once(crew, declare, team_hook):

@@ -10,7 +10,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,6 +18,7 @@ import pytest
 from django.db import OperationalError
 
 from incidents.models import AlertGroup, Incident, IncidentEvent
+from tests.helpers.ports import free_port
 
 ALERTMANAGER = os.environ.get("PORTAL_ALERTMANAGER", "/usr/bin/prometheus-alertmanager")
 WAIT_SECONDS = 30
@@ -42,12 +42,6 @@ receivers:
             type: Bearer
             credentials: {key}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check, what: str):

@@ -6,7 +6,6 @@ import asyncio
 import email
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from django.utils import timezone
 from governance.celery import app
 from governance.models import Notification, Urgency
 from governance.notifications import outbox
+from tests.helpers.ports import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,12 +46,6 @@ class StallingRecorder:
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
         return "250 OK queued"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_worker(smtp_port: int) -> subprocess.Popen:

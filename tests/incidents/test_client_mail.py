@@ -5,7 +5,6 @@ per-subscriber state, and "sent" set by the delivery."""
 import datetime
 import email
 import email.policy
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,6 +19,7 @@ from incidents.models import ClientCommunication, ClientMailDelivery, StatusSubs
 from incidents.status import links
 from incidents.status import services as status_services
 from incidents.status.mail import mark_delivered
+from tests.helpers.ports import free_port
 from tests.incidents.status_helpers import draft, publish, rule, subscriber
 
 pytestmark = pytest.mark.django_db
@@ -206,12 +206,6 @@ class Inbox:
             )
         )
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_with_the_smtp_server_down_every_subscriber_gets_the_mail_exactly_once_when_it_is_back(

@@ -193,6 +193,7 @@ def decide_approval(
             role=role,
             person=actor,
             verdict=verdict,
+            held_as=held_as(actor, role, at=at, since=request.created_at),
             statement=statement,
             revision=request.revision,
             policy_version=current_policy_version(),
@@ -207,10 +208,29 @@ def decide_approval(
                 f"You already recorded “{row.get_verdict_display()}” as {role.name} on this "
                 "version of the request."
             ) from None
+        # Whoever holds the role when deciding is addressed from now on (their lists, links).
+        assign_perm(DECIDE_PERMISSION, actor, request)
         _transition(request, kind=kind, actor=actor, at=at)
         for hook in kind.after_decide:
             hook(row, actor=actor, at=at)
     return row
+
+
+def held_as(user, role: Role, *, at: datetime, since: datetime) -> str:
+    """How `user` holds `role` at `at` for a request opened at `since` (D9 §1.3, §3.1): the
+    primary (or the tier's holder) it was addressed to, the backup acting for an unavailable
+    primary, the backup asked because the primary's deadline passed, or a successor who took
+    the role over after the request was opened. The authority engine has already said they may
+    decide; this only names how, for the record."""
+    Held = ApprovalDecision.HeldAs
+    if role.notion == Role.Notion.ASSIGNED:
+        now = selectors.assignment_at(role.key, at=at)
+        if now is not None and now.backup_id == user.pk:
+            return Held.ACTING_BACKUP if now.backup_acts(at) else Held.BACKUP_PAST_DEADLINE
+        then = selectors.assignment_at(role.key, at=since)
+        return Held.PRIMARY if then is not None and then.primary_id == user.pk else Held.SUCCESSOR
+    then = {person.pk for person in authority.holders(role.key, at=since)}
+    return Held.PRIMARY if user.pk in then else Held.SUCCESSOR
 
 
 def _transition(request: ApprovalRequest, *, kind: kinds.ApprovalKind, actor, at: datetime) -> None:
@@ -272,14 +292,22 @@ def request_for(*, target, kind: str | None = None) -> ApprovalRequest | None:
 
 
 def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
-    """Requests waiting on `user` now: addressed to them (guardian) and still decidable."""
+    """Requests waiting on `user` now and still decidable by them: addressed to them when
+    asked (guardian), or to a role they hold now — a backup acting for the primary, or a
+    successor after a hand-over, sees what is pending on the role (D9 §1.3, §3.1)."""
     at = at or timezone.now()
+    open_statuses = [ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED]
     addressed = get_objects_for_user(
         user, DECIDE_PERMISSION, klass=ApprovalRequest, accept_global_perms=False
-    ).filter(status__in=[ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED])
+    ).filter(status__in=open_statuses)
+    roles = authority.roles_of(user, at=at) | authority.backup_roles_of(user, at=at)
+    by_role = ApprovalRequest.objects.filter(
+        status__in=open_statuses, requirements__role__key__in=roles
+    )
+    ids = set(addressed.values_list("pk", flat=True)) | set(by_role.values_list("pk", flat=True))
     return [
         r
-        for r in addressed.order_by("created_at")
+        for r in ApprovalRequest.objects.filter(pk__in=ids).order_by("created_at", "id")
         if authority.decide(user, "approval.decide", obj=r, at=at)
     ]
 

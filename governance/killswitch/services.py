@@ -261,7 +261,7 @@ def _activation_vetoed(request: ApprovalRequest, *, actor, at) -> None:
 def _decisions_text(request: ApprovalRequest) -> str:
     rows = approvals.stances(request).values()
     return "; ".join(
-        f"{d.get_verdict_display()} by {d.person.get_full_name() or d.person} ({d.role.name}) "
+        f"{d.get_verdict_display()} by {d.person.get_full_name() or d.person} ({d.role_text}) "
         f"at {timezone.localtime(d.decided_at):%Y-%m-%d %H:%M}: {d.statement}"
         for d in rows
     )

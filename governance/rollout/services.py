@@ -402,11 +402,11 @@ def _advance_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     _save(advance, actor=actor, reason="Vetoed")
 
 
-def check_addressee(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
-    """A sign-off is decided only by the person it is addressed to (guardian grant), D9 §6.1.
-    An approval without words records "Approved."; a withdrawal "Veto withdrawn."."""
-    if not actor.has_perm(approvals.DECIDE_PERMISSION, request):
-        raise PermissionDenied("This sign-off is not addressed to you.")
+def default_statement(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
+    """A sign-off is addressed to its roles: whoever holds one when deciding decides (the
+    primary, the backup acting for them, a successor after a hand-over; D9 §1.3, §3.1 — the
+    engine's `approval.decide` says who). A veto gives its reason; an approval without words
+    records "Approved."; a withdrawal "Veto withdrawn."."""
     if verdict == ApprovalDecision.Verdict.VETO and not statement:
         raise ValidationError({"statement": "Give the reason of your veto."})
     defaults = {"approve": "Approved.", "withdraw": "Veto withdrawn."}
@@ -458,7 +458,7 @@ def mail_requester(row: ApprovalDecision, *, actor, at) -> None:
 
 
 for _kind in KINDS:
-    kinds.before_decide(_kind)(check_addressee)
+    kinds.before_decide(_kind)(default_statement)
     kinds.before_decide(_kind)(check_ga_statement)
     kinds.after_decide(_kind)(sync_target)
     kinds.after_decide(_kind)(mail_requester)

@@ -175,15 +175,14 @@ def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
     now = timezone.now()
     target = rollout.target_of(signoff)
     may = authority.decide(request.user, "approval.decide", obj=signoff, at=now)
-    addressed = request.user.has_perm(approvals.DECIDE_PERMISSION, signoff)
     context = {
         "signoff": signoff,
         "target": target,
         "states": rollout.approver_states(signoff, at=now),
         "voided": rollout.voided_decisions(signoff),
         "decisions": signoff.decisions.select_related("person", "role", "policy_version"),
-        "may_decide": bool(may) and addressed,
-        "why_not": may.reason if not may else "This sign-off is not addressed to you.",
+        "may_decide": bool(may),
+        "why_not": may.reason,
         "form": form or DecisionForm(),
         "is_ga": isinstance(target, PhaseAdvance) and target.is_ga,
         "ga_confirmations": GaConfirmation.objects.select_related("role"),

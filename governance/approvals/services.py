@@ -193,7 +193,7 @@ def decide_approval(
             role=role,
             person=actor,
             verdict=verdict,
-            held_as=held_as(actor, role, at=at, since=request.created_at),
+            held_as=held_as(actor, role, request=request, at=at),
             statement=statement,
             revision=request.revision,
             policy_version=current_policy_version(),
@@ -216,31 +216,39 @@ def decide_approval(
     return row
 
 
-def held_as(user, role: Role, *, at: datetime, since: datetime) -> str:
-    """How `user` holds `role` at `at` for a request opened at `since` (D9 §1.3, §3.1): the
-    primary (or the tier's holder) it was addressed to, the backup acting for an unavailable
-    primary, the backup asked because the primary's deadline passed, or a successor who took
-    the role over after the request was opened. The authority engine has already said they may
-    decide; this only names how, for the record."""
+def held_as(user, role: Role, *, request: ApprovalRequest, at: datetime) -> str:
+    """How `user` holds `role` at `at` for `request` (D9 §1.3, §3.1): the primary (or the
+    tier's holder) it was addressed to, the backup acting for an unavailable primary, the
+    backup asked because the primary's deadline passed, or a successor who took the role over
+    after the request was opened (neither asked nor holding it then). The authority engine has
+    already said they may decide; this only names how, for the record."""
     Held = ApprovalDecision.HeldAs
     if role.notion == Role.Notion.ASSIGNED:
         now = selectors.assignment_at(role.key, at=at)
         if now is not None and now.backup_id == user.pk:
             return Held.ACTING_BACKUP if now.backup_acts(at) else Held.BACKUP_PAST_DEADLINE
-        then = selectors.assignment_at(role.key, at=since)
-        return Held.PRIMARY if then is not None and then.primary_id == user.pk else Held.SUCCESSOR
-    then = {person.pk for person in authority.holders(role.key, at=since)}
-    return Held.PRIMARY if user.pk in then else Held.SUCCESSOR
+        then = selectors.assignment_at(role.key, at=request.created_at)
+        held_then = then is not None and then.primary_id == user.pk
+    else:
+        held_then = user.pk in {p.pk for p in authority.holders(role.key, at=request.created_at)}
+    asked = user.has_perm(DECIDE_PERMISSION, request)
+    return Held.PRIMARY if asked or held_then else Held.SUCCESSOR
 
 
 def _transition(request: ApprovalRequest, *, kind: kinds.ApprovalKind, actor, at: datetime) -> None:
-    """Apply the status the decisions give; run the callback on entering approved/vetoed."""
+    """Apply the status the decisions give; run the callbacks on the way: `on_reopen` when the
+    last veto is withdrawn (first, so a withdrawal that completes the quorum reopens the target
+    before approving it), `on_quorum` / `on_veto` on entering approved / vetoed (issue 12
+    point 3: whatever the order of decisions, request and target agree)."""
     status = evaluate(request)
-    if status == request.status:
+    previous = request.status
+    if status == previous:
         return
     request.status = status
     request.resolved_at = at if status != ApprovalRequest.Status.PENDING else None
     _save(request, actor=actor, reason=f"Approval {status}")
+    if previous == ApprovalRequest.Status.VETOED and kind.on_reopen:
+        kind.on_reopen(request, actor=actor, at=at)
     callback = {
         ApprovalRequest.Status.APPROVED: kind.on_quorum,
         ApprovalRequest.Status.VETOED: kind.on_veto,

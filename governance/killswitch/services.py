@@ -267,6 +267,43 @@ def _decisions_text(request: ApprovalRequest) -> str:
     )
 
 
+@kinds.on_reopen(KIND_ACTIVATION)
+def _activation_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    """The veto is withdrawn: a pause it rejected awaits its approval again (scheduled again if
+    it was planned ahead), unless its scope has another pause since — then the withdrawal is
+    refused and the rejection stands (issue 12 point 3: request, pause and log agree)."""
+    activation = KillSwitchActivation.objects.select_for_update().get(pk=request.object_id)
+    if activation.status == KillSwitchActivation.Status.REJECTED:
+        planned = activation.starts_at > activation.activated_at
+        activation.status = (
+            KillSwitchActivation.Status.SCHEDULED
+            if planned
+            else KillSwitchActivation.Status.AWAITING_APPROVAL
+        )
+        try:
+            with transaction.atomic():
+                _save(activation, actor=actor, reason="Veto withdrawn: awaiting approval")
+        except IntegrityError:
+            raise ValidationError(
+                f"{activation.scope_label} has another pause in force or pending since this one "
+                "was rejected; the rejection stands (start a new activation if needed)."
+            ) from None
+    _log_reopened(activation, request, actor=actor, at=at)
+
+
+def _log_reopened(activation, request: ApprovalRequest, *, actor, at, reason=None) -> None:
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.VETO_WITHDRAWN,
+        actor=actor,
+        at=at,
+        approval=f"Pending again — {_decisions_text(request)}",
+        notified="Nobody (withdrawal recorded)",
+        reason=reason,
+    )
+    bump_state(at=at)
+
+
 @kinds.on_quorum(KIND_LONG_PAUSE)
 def _long_pause_approved(request: ApprovalRequest, *, actor, at) -> None:
     activation = KillSwitchActivation.objects.get(pk=request.object_id)
@@ -278,6 +315,30 @@ def _long_pause_approved(request: ApprovalRequest, *, actor, at) -> None:
         approval=_decisions_text(request),
         notified="Nobody (approval recorded)",
         reason="Pause longer than one hour approved",
+    )
+
+
+@kinds.on_veto(KIND_LONG_PAUSE)
+def _long_pause_vetoed(request: ApprovalRequest, *, actor, at) -> None:
+    """The Owner refuses the > 1 hour pause (D9 §2.2): logged; the pause stays in force until
+    someone resumes it under §5.3 (a veto never lifts a pause by itself)."""
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.REJECTED,
+        actor=actor,
+        at=at,
+        approval=_decisions_text(request),
+        notified="Nobody (rejection recorded)",
+        reason="Pause longer than one hour vetoed",
+    )
+
+
+@kinds.on_reopen(KIND_LONG_PAUSE)
+def _long_pause_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log_reopened(
+        activation, request, actor=actor, at=at, reason="Pause longer than one hour: veto withdrawn"
     )
 
 
@@ -448,6 +509,27 @@ def _resume_approved(request: ApprovalRequest, *, actor, at) -> None:
     executor = request.executor
     decision = authority.decide(executor, "killswitch.resume", obj=activation, at=at)
     _lift(activation, actor=executor, at=at, decision=decision, approval=_decisions_text(request))
+
+
+@kinds.on_veto(KIND_RESUME)
+def _resume_vetoed(request: ApprovalRequest, *, actor, at) -> None:
+    """A §5.3 role refuses the resume: logged; the pause stays in force."""
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.REJECTED,
+        actor=actor,
+        at=at,
+        approval=_decisions_text(request),
+        notified="Nobody (rejection recorded)",
+        reason="Resume vetoed",
+    )
+
+
+@kinds.on_reopen(KIND_RESUME)
+def _resume_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log_reopened(activation, request, actor=actor, at=at, reason="Resume: veto withdrawn")
 
 
 def _lift(activation, *, actor, at, decision: authority.Decision, approval: str) -> None:

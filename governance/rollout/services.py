@@ -431,12 +431,9 @@ def check_ga_statement(
     return f"Confirmed: {ga}{extra}"
 
 
-def sync_target(row: ApprovalDecision, *, actor, at) -> None:
-    """After a withdrawal the request may be pending again: so is what it approves."""
-    request = row.request
-    request.refresh_from_db()
-    if request.status != ApprovalRequest.Status.PENDING:
-        return
+def reopen_target(request: ApprovalRequest, *, actor, at) -> None:
+    """The last veto is withdrawn: the review or rollback it blocked is pending again (issue 12
+    point 3: request and target agree whatever the order of decisions)."""
     target = target_of(request)
     vetoed = {
         PhaseAdvance: PhaseAdvance.Status.VETOED,
@@ -460,7 +457,7 @@ def mail_requester(row: ApprovalDecision, *, actor, at) -> None:
 for _kind in KINDS:
     kinds.before_decide(_kind)(default_statement)
     kinds.before_decide(_kind)(check_ga_statement)
-    kinds.after_decide(_kind)(sync_target)
+    kinds.on_reopen(_kind)(reopen_target)
     kinds.after_decide(_kind)(mail_requester)
 
 

@@ -115,7 +115,7 @@ class ApprovalDecision(models.Model):
 
         PRIMARY = "primary", "primary holder"
         ACTING_BACKUP = "acting_backup", "backup, acting for the unavailable primary"
-        BACKUP_PAST_DEADLINE = "backup_past_deadline", "backup, the primary's deadline passed"
+        BACKUP_ASKED = "backup_asked", "backup, asked in the primary's place"
         SUCCESSOR = "successor", "successor (took the role over after the request)"
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="decisions")

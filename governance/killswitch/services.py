@@ -99,19 +99,13 @@ def _log(activation, *, event, actor, at, approval: str, notified: str, rows=(),
     return entry
 
 
-def _approval_text(request: ApprovalRequest | None, decision: authority.Decision) -> str:
+def _approval_text(request: ApprovalRequest | None, decision: authority.Decision, *, at) -> str:
+    """D9 §5.2 "Approval (if required)": who was asked, by when (issue 12 point 2)."""
     if request is None:
         return "Not required" + (" (activate first)" if decision.activate_first else "")
-    parts = []
-    for requirement in request.requirements.select_related("role"):
-        due = (
-            f" by {timezone.localtime(requirement.due_at):%Y-%m-%d %H:%M}"
-            if requirement.due_at
-            else ""
-        )
-        parts.append(f"{requirement.role.name}{due}")
     later = " (activate first, approve later)" if decision.activate_first else ""
-    return f"Requested from {', '.join(parts)}{later} — request #{request.pk}"
+    asked = approvals.addressees_text(request, at=at)
+    return f"Requested from {asked}{later} — request #{request.pk}"
 
 
 def build_activation(
@@ -209,7 +203,7 @@ def activate_kill_switch(
             event=KillSwitchLogEntry.Event.ACTIVATED,
             actor=actor,
             at=at,
-            approval=_approval_text(request, decision),
+            approval=_approval_text(request, decision, at=at),
             notified=notified,
             rows=decision.rows,
         )
@@ -432,7 +426,8 @@ def mark_long_pauses(*, now: datetime) -> int:
                 event=KillSwitchLogEntry.Event.LONG_PAUSE,
                 actor=activation.activated_by,
                 at=now,
-                approval=f"Requested from {_requirements_text(request)} — request #{request.pk}",
+                approval=f"Requested from {approvals.addressees_text(request, at=now)} — "
+                f"request #{request.pk}",
                 notified=notified,
                 rows=[row],
                 reason=f"Pause reached one hour. {activation.reason}",
@@ -440,10 +435,6 @@ def mark_long_pauses(*, now: datetime) -> int:
             bump_state(at=now)
             marked += 1
     return marked
-
-
-def _requirements_text(request: ApprovalRequest) -> str:
-    return ", ".join(r.role.name for r in request.requirements.select_related("role"))
 
 
 def resume_kill_switch(

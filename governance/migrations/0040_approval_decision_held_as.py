@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("primary", "primary holder"),
                     ("acting_backup", "backup, acting for the unavailable primary"),
-                    ("backup_past_deadline", "backup, the primary's deadline passed"),
+                    ("backup_asked", "backup, asked in the primary's place"),
                     ("successor", "successor (took the role over after the request)"),
                 ],
                 help_text="How the role was held when deciding; empty on decisions recorded before.",
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("primary", "primary holder"),
                     ("acting_backup", "backup, acting for the unavailable primary"),
-                    ("backup_past_deadline", "backup, the primary's deadline passed"),
+                    ("backup_asked", "backup, asked in the primary's place"),
                     ("successor", "successor (took the role over after the request)"),
                 ],
                 help_text="How the role was held when deciding; empty on decisions recorded before.",

@@ -5,7 +5,7 @@ Every change bumps `KillSwitchState.version`, which invalidates the cached answe
 GET /api/kill-switch/ in every web process within one request.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -28,6 +28,7 @@ from governance.models import (
     ResumeCheck,
     ResumeVerification,
     Severity,
+    Timing,
     Workspace,
 )
 from governance.notifications.outbox import notify
@@ -219,12 +220,13 @@ def _activation_approved(request: ApprovalRequest, *, actor, at) -> None:
         activation.status = KillSwitchActivation.Status.ACTIVE
         activation.paused_at = at
         _save(activation, actor=actor, reason="Approved: pause in force")
+    late = late_advance_approval(activation, request=request)
     _log(
         activation,
         event=KillSwitchLogEntry.Event.APPROVED,
         actor=actor,
         at=at,
-        approval=_decisions_text(request),
+        approval=_decisions_text(request) + (f" — {late}" if late else ""),
         notified="Nobody (approval recorded)",
     )
     bump_state(at=at)
@@ -336,8 +338,100 @@ def _long_pause_reopened(request: ApprovalRequest, *, actor, at) -> None:
     )
 
 
+def late_advance_approval(
+    activation: KillSwitchActivation, *, request: ApprovalRequest | None = None
+) -> str:
+    """D9 §5.1 "Planned maintenance: PM (24h advance)": why an approved planned pause will not
+    start — its approval came later than the advance the scenario asks — or "" when it may.
+    A late approval moves nothing; the activator may reschedule (`reschedule_pause`)."""
+    scenario = activation.scenario
+    request = request or activation.approval
+    if (
+        scenario.approval_timing != Timing.ADVANCE
+        or request is None
+        or request.status != ApprovalRequest.Status.APPROVED
+        or request.resolved_at is None
+    ):
+        return ""
+    advance = timedelta(minutes=scenario.approval_minutes or 0)
+    if request.resolved_at <= activation.starts_at - advance:
+        return ""
+    hours = advance.total_seconds() / 3600
+    approver = scenario.approver.name if scenario.approver_id else "approver"
+    return (
+        f"The {approver} approved at {timezone.localtime(request.resolved_at):%Y-%m-%d %H:%M}, "
+        f"less than {hours:g} h before the start at "
+        f"{timezone.localtime(activation.starts_at):%Y-%m-%d %H:%M} (D9 §5.1 "
+        f"“{scenario.name}: {scenario.approver.short_name if scenario.approver_id else ''} "
+        f"({hours:g}h advance)”), so the pause will not start; the {scenario.activator.name} may "
+        "reschedule it."
+    )
+
+
+def reschedule_pause(
+    *, activation: KillSwitchActivation, actor, starts_at: datetime, at: datetime | None = None
+) -> KillSwitchActivation:
+    """D9 §5.1 Planned maintenance: the activator (Owner) moves a scheduled pause to a new
+    start, at least the scenario's advance ahead; the approval is asked again for it (the old
+    request is cancelled: an approval of the old time does not carry over)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        activation = KillSwitchActivation.objects.select_for_update().get(pk=activation.pk)
+        if activation.status != KillSwitchActivation.Status.SCHEDULED:
+            raise ValidationError("Only a scheduled pause that has not started can be moved.")
+        if starts_at is None:
+            raise ValidationError({"starts_at": "Give the new start."})
+        plan = build_activation(
+            actor=actor,
+            scenario=activation.scenario,
+            severity=activation.severity,
+            reason=activation.reason,
+            workspace=activation.workspace,
+            starts_at=starts_at,
+            at=at,
+        )
+        decision = authority.require(actor, "killswitch.activate", obj=plan, at=at)
+        old = activation.approval
+        if old is not None:
+            approvals.cancel_request(request=old, actor=actor, reason="Pause rescheduled", at=at)
+        activation.starts_at = starts_at
+        activation.approval = None
+        if decision.approvals:
+            activation.approval = approvals.request_approval(
+                kind=KIND_ACTIVATION,
+                target=activation,
+                title=f"Kill switch: {activation.scenario.name} — {activation.scope_label}",
+                requester=actor,
+                executor=actor,
+                requirements=decision.approvals,
+                at=at,
+            )
+        _save(activation, actor=actor, reason=f"Rescheduled to {starts_at:%Y-%m-%d %H:%M}")
+        notified = _send(
+            activation,
+            decision.notify,
+            template="killswitch-activated",
+            event=f"moved{int(at.timestamp())}",
+            at=at,
+        )
+        _log(
+            activation,
+            event=KillSwitchLogEntry.Event.ACTIVATED,
+            actor=actor,
+            at=at,
+            approval=_approval_text(activation.approval, decision, at=at),
+            notified=notified,
+            rows=decision.rows,
+            reason=f"Rescheduled to {timezone.localtime(starts_at):%Y-%m-%d %H:%M}. "
+            f"{activation.reason}",
+        )
+        bump_state(at=at)
+    return activation
+
+
 def start_due_pauses(*, now: datetime) -> int:
-    """Scheduled (planned maintenance) pauses start at their time once approved (D9 §5.1)."""
+    """Scheduled (planned maintenance) pauses start at their time once approved in time (D9
+    §5.1 "PM (24h advance)": an approval later than that moves nothing)."""
     started = 0
     due = KillSwitchActivation.objects.filter(
         status=KillSwitchActivation.Status.SCHEDULED, starts_at__lte=now
@@ -355,7 +449,7 @@ def start_due_pauses(*, now: datetime) -> int:
             if (
                 activation.approval
                 and activation.approval.status != ApprovalRequest.Status.APPROVED
-            ):
+            ) or late_advance_approval(activation):
                 continue
             activation.status = KillSwitchActivation.Status.ACTIVE
             activation.paused_at = now

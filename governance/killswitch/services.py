@@ -33,6 +33,7 @@ from governance.models import (
 )
 from governance.notifications.outbox import notify
 from governance.notifications.selectors import rollout_channel_team
+from governance.rollout.selectors import revalidation_missing, rollbacks_during
 
 
 def activation_url(request) -> str:
@@ -550,6 +551,8 @@ def resume_kill_switch(
         scope = resume_row(activation, at=at)
         wanted = list(scope.verifications.all())
         ticked = {int(v) for v in verified}
+        if scope.key == "rollback":
+            _require_revalidation(activation)
         missing = [v.text for v in wanted if v.pk not in ticked]
         if missing:
             raise ValidationError(
@@ -584,6 +587,19 @@ def resume_kill_switch(
             return activation
         _lift(activation, actor=actor, at=at, decision=decision, approval="Not required (D9 §5.3)")
     return activation
+
+
+def _require_revalidation(activation: KillSwitchActivation) -> None:
+    """D9 §5.3 "Rollback: Full P0 revalidation": every item of it recorded after each rollback
+    taken during the pause (on the rollback's sign-off page) before the resume is asked."""
+    for sign_off in rollbacks_during(activation):
+        missing = revalidation_missing(sign_off)
+        if missing:
+            raise ValidationError(
+                f"The Full P0 revalidation after the rollback {sign_off.from_phase} → "
+                f"{sign_off.to_phase} is not complete (D9 §5.3); still to verify: "
+                f"{', '.join(missing)}."
+            )
 
 
 @kinds.on_quorum(KIND_RESUME)

@@ -64,6 +64,14 @@ READINGS = (
         "rejected swap stays rejected (§3.2: ask for a new swap).",
     ),
     Reading(
+        "§5.3 Rollback resume",
+        "A rollback (§6.3/§6.4) taken while a pause is in force makes its resume the §5.3 "
+        "“Rollback” row (Ingestion Owner + PM). “Full P0 revalidation” is the §2.1 Pre-Launch and "
+        "Launch checks done again (Day-0 checklist, Feature flag config, Enable kill-switch, Test "
+        "upload), each recorded by the Owner or the PM; after an emergency rollback to P0, no "
+        "phase advances until they are.",
+    ),
+    Reading(
         "§5.1 PM (24h advance)",
         "A planned-maintenance pause starts only if the PM approved at least 24 hours before its "
         "start; a later approval does not start it. The Owner may reschedule it, and the PM is "

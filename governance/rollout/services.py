@@ -40,6 +40,8 @@ from governance.models import (
     PhaseGate,
     PhaseTransition,
     PolicyVersion,
+    RaciActivity,
+    RevalidationCheck,
     Role,
     RollbackReason,
     RollbackSignOff,
@@ -51,6 +53,7 @@ from governance.notifications.outbox import notify
 from governance.notifications.selectors import rollout_channel_team
 from governance.policy import selectors
 from governance.rollout import authority as signoff_authority
+from governance.rollout import selectors as rollout_selectors
 
 
 def signoff_url(request) -> str:
@@ -132,6 +135,54 @@ def active_pauses_block(at: datetime) -> list[str]:
         f"A kill-switch pause is active ({pause.scope_label}: {pause.scenario})."
         for pause in killswitch.active_pauses()
     ]
+
+
+@register_blocker
+def emergency_rollback_block(at: datetime) -> list[str]:
+    """D9 §5.3 "Rollback: Full P0 revalidation": after an emergency rollback to P0, no phase
+    advances until that revalidation is recorded item by item (issue 12 point 4)."""
+    return [
+        f"The emergency rollback to P0 of "
+        f"{timezone.localtime(sign_off.effective_at):%Y-%m-%d %H:%M} needs its Full P0 "
+        "revalidation first (D9 §5.3); still to verify: "
+        f"{', '.join(rollout_selectors.revalidation_missing(sign_off))}."
+        for sign_off in rollout_selectors.unrevalidated_emergency_rollbacks_to_p0()
+    ]
+
+
+def record_revalidation(
+    *,
+    sign_off: RollbackSignOff,
+    actor,
+    activity: RaciActivity,
+    note: str,
+    at: datetime | None = None,
+) -> RevalidationCheck:
+    """D9 §5.3 "Rollback: Full P0 revalidation": the Ingestion Owner or the PM records one item
+    of it as verified after a rollback in effect, with what was checked (once per item)."""
+    at = at or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        sign_off = RollbackSignOff.objects.select_for_update().get(pk=sign_off.pk)
+        decision = authority.require(actor, "rollback.revalidate", obj=sign_off, at=at)
+        if sign_off.status != RollbackSignOff.Status.IN_EFFECT:
+            raise ValidationError("Only a rollback in effect is revalidated.")
+        if activity.key not in rollout_selectors.REVALIDATION_ACTIVITIES:
+            raise ValidationError({"activity": f"“{activity.name}” is not a P0 revalidation item."})
+        if not note:
+            raise ValidationError({"note": f"Say how “{activity.name}” was verified."})
+        if RevalidationCheck.objects.filter(sign_off=sign_off, activity=activity).exists():
+            raise ValidationError(f"“{activity.name}” is already verified for this rollback.")
+        check = RevalidationCheck(
+            sign_off=sign_off,
+            activity=activity,
+            verified_by=actor,
+            verified_role=Role.objects.get(key=decision.acting_roles[0]),
+            verified_at=at,
+            note=note,
+        )
+        _save(check, actor=actor, reason=f"P0 revalidation: {activity.name}")
+    return check
 
 
 def approver_states(request: ApprovalRequest, *, at: datetime | None = None) -> list[dict]:

@@ -1,6 +1,7 @@
 """Issue 12 point 14: "How this portal reads D9" — the readings the portal applies where D9 is
 ambiguous (§3.1 beside §4.2; the requester's role in a gate, §6.1; §2.2 vs §5.3 on who
-resumes; §1.3 who decides; §3.1 deadlines; §5.1 "PM (24h advance)") are printed by
+resumes; §1.3 who decides; §3.1 deadlines; §5.1 "PM (24h advance)"; §5.3 Rollback resume)
+are printed by
 `render_policy`, on the policy page, and listed by `validate_policy`."""
 
 import pytest
@@ -18,6 +19,7 @@ EXPECTED = (
     "§1.3, §3.1 who decides",
     "§3.1 approval deadlines",
     "§5.1 PM (24h advance)",
+    "§5.3 Rollback resume",
 )
 
 

@@ -71,9 +71,10 @@ def test_the_pms_backup_signs_a_review_opened_before_the_pm_became_unavailable(
 
 def test_the_pms_backup_may_not_sign_while_the_pm_is_available(review, pm_backup):
     """Denied twin (D9 §1.3): the backup does not act while the primary is available and the
-    deadline has not passed."""
+    PM's deadline (their response time, issue 12 point 2) has not passed."""
+    before_deadline = review.created_at + datetime.timedelta(minutes=30)
     with pytest.raises(PermissionDenied, match="Only the"):
-        rollout.sign(request=review, actor=pm_backup, statement="Fine.")
+        rollout.sign(request=review, actor=pm_backup, statement="Fine.", at=before_deadline)
     assert not ApprovalDecision.objects.exists()
 
 

@@ -36,13 +36,17 @@ CALENDAR_WEEKS = 8
 
 def get_swap_for_user(user, pk: int) -> SwapRequest:
     """The swap request `pk` if `user` is involved in it (guardian: a party, or asked to approve
-    it through the approval mechanism), else PermissionDenied."""
+    it through the approval mechanism, or holding the approving role now — a backup or a new
+    Owner, D9 §1.3), else PermissionDenied."""
     swap = get_object_or_404(
         SwapRequest.objects.select_related("rotation", "requester", "colleague", "decided_by"),
         pk=pk,
     )
     approval = services.swap_approval(swap)
-    asked = approval is not None and user.has_perm(approvals.DECIDE_PERMISSION, approval)
+    asked = approval is not None and (
+        user.has_perm(approvals.DECIDE_PERMISSION, approval)
+        or bool(authority.decide(user, "approval.decide", obj=approval))
+    )
     if not (asked or user.has_perm("rotations.view_swaprequest", swap)):
         raise PermissionDenied("Only the people involved in a swap request can see it.")
     return swap

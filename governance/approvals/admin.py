@@ -26,6 +26,7 @@ class ApprovalDecisionInline(admin.TabularInline):
     can_delete = False
     readonly_fields = (
         "role",
+        "held_as",
         "person",
         "verdict",
         "statement",
@@ -50,7 +51,7 @@ class ApprovalRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ApprovalDecision)
 class ApprovalDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("decided_at", "request", "person", "role", "verdict", "revision")
+    list_display = ("decided_at", "request", "person", "role", "held_as", "verdict", "revision")
     list_filter = ("verdict", "role")
     search_fields = ("person__username", "statement", "request__title")
     list_select_related = ("request", "person", "role")

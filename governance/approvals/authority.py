@@ -1,5 +1,6 @@
 """Authority rule of the approval mechanism: who may decide a request now."""
 
+from governance.approvals.services import is_escalated
 from governance.authority.engine import Decision, holds_text, refuse, register
 from governance.authority.holders import backup_roles_of, roles_of
 from governance.models import ApprovalRequest
@@ -8,21 +9,22 @@ from governance.models import ApprovalRequest
 @register("approval.decide")
 def _approval_rule(user, *, action, obj: ApprovalRequest, at) -> Decision:
     """DESIGN "Approvals and sign-offs": only a person holding a required role at that moment,
-    never the requester or the executor. A backup may decide once the deadline has passed
-    (DESIGN: the backup acts when the primary does not answer in time)."""
+    never the requester or the executor. A backup may decide once the deadline has passed or
+    the requirement was escalated at once because nobody else held the role (D9 §1.3; issue 12
+    point 2: the backup acts when the primary does not answer in time)."""
     if user.pk in (obj.requester_id, obj.executor_id):
         return Decision(
             False, "You requested or will carry out this action; someone else must approve it."
         )
     if obj.status not in (ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED):
         return Decision(False, f"This request is {obj.get_status_display().lower()}.")
-    requirements = list(obj.requirements.select_related("role"))
+    requirements = list(obj.requirements.select_related("role", "escalation"))
     held = roles_of(user, at=at)
     backups = backup_roles_of(user, at=at)
     acting = [
         r.role.key
         for r in requirements
-        if r.role.key in held or (r.role.key in backups and r.due_at and r.due_at <= at)
+        if r.role.key in held or (r.role.key in backups and is_escalated(r, at=at))
     ]
     if not acting:
         keys = [r.role.key for r in requirements]

@@ -13,8 +13,10 @@ is registered here, in the owning module (imported by its app's `ready()`):
 
 `decide_approval` runs the kind's `before_decide` checks (they may refuse, or give the statement
 to record), records the decision, then its `after_decide` hooks and, on entering approved or
-vetoed, its `on_quorum` / `on_veto` callback — whatever page, admin action or API called it. A
-request of a kind nobody registered fails loudly.
+vetoed, its `on_quorum` / `on_veto` callback, and on leaving vetoed (the veto withdrawn) its
+`on_reopen` callback, before any `on_quorum` — whatever page, admin action or API called it, so
+the request and what it approves never disagree. A request of a kind nobody registered fails
+loudly.
 """
 
 from collections.abc import Callable
@@ -33,6 +35,7 @@ class ApprovalKind:
     label: str = ""
     on_quorum: Callback | None = None
     on_veto: Callback | None = None
+    on_reopen: Callback | None = None
     before_decide: list[Check] = field(default_factory=list)
     after_decide: list[Callback] = field(default_factory=list)
 
@@ -80,6 +83,12 @@ on_quorum = _hook("on_quorum")
 on_quorum.__doc__ = "Register `callback(request, *, actor, at)`, run once on approval."
 on_veto = _hook("on_veto")
 on_veto.__doc__ = "Register `callback(request, *, actor, at)`, run once on a veto."
+on_reopen = _hook("on_reopen")
+on_reopen.__doc__ = (
+    "Register `callback(request, *, actor, at)`, run when a withdrawal lifts the last veto: "
+    "put the target back where a pending request leaves it, or raise ValidationError to refuse "
+    "the withdrawal (the target can no longer be reopened)."
+)
 before_decide = _hook("before_decide")
 before_decide.__doc__ = (
     "Register `check(request, *, actor, verdict, statement, confirmed, at) -> statement`: "

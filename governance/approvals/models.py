@@ -110,6 +110,14 @@ class ApprovalDecision(models.Model):
         VETO = "veto", "Veto / reject"
         WITHDRAW = "withdraw", "Withdraw my veto"
 
+    class HeldAs(models.TextChoices):
+        """How the decider held the role at that moment (D9 §1.3 primary and backup, §3.1)."""
+
+        PRIMARY = "primary", "primary holder"
+        ACTING_BACKUP = "acting_backup", "backup, acting for the unavailable primary"
+        BACKUP_ASKED = "backup_asked", "backup, asked in the primary's place"
+        SUCCESSOR = "successor", "successor (took the role over after the request)"
+
     request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="decisions")
     role = models.ForeignKey(
         Role, on_delete=models.PROTECT, related_name="+", help_text="The role held when deciding."
@@ -118,6 +126,12 @@ class ApprovalDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_decisions"
     )
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    held_as = models.CharField(
+        max_length=25,
+        choices=HeldAs.choices,
+        blank=True,
+        help_text="How the role was held when deciding; empty on decisions recorded before.",
+    )
     statement = models.TextField(help_text="The approval statement or the reason of the veto.")
     revision = models.PositiveIntegerField()
     policy_version = models.ForeignKey(
@@ -145,6 +159,13 @@ class ApprovalDecision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Decisions are append-only and cannot be deleted.")
+
+    @property
+    def role_text(self) -> str:
+        """The role as pages and printed records show it: "Ingestion Owner (successor …)"."""
+        if not self.held_as:
+            return self.role.name
+        return f"{self.role.name} ({self.get_held_as_display()})"
 
 
 class ApprovalEscalation(models.Model):

@@ -14,7 +14,7 @@ approvers deciding at the same instant are both recorded and the transition runs
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,12 +58,24 @@ def request_approval(
     at: datetime | None = None,
 ) -> ApprovalRequest:
     """Open a request for the roles of `requirements` (from an authority Decision) to approve
-    `target`; address it to the people holding them now (guardian grant + mail)."""
+    `target`; address it to the people holding them now (guardian grant + mail).
+
+    Issue 12 point 2, no approval without a deadline and none that nobody can decide: where
+    the policy gives no deadline, the approver's response time applies (D9 §3.1, Owner 1 hour;
+    `selectors.approval_response_minutes`). When nobody but the requester or executor holds a
+    required role (the Owner's own pause outliving an hour), its backup is asked at once (D9
+    §1.3), or, with no backup, the next authority of D9 §4.2 in its place."""
     at = at or timezone.now()
     kinds.get(kind)
     requirements = list(requirements)
     if not requirements:
         raise ValueError("An approval request needs at least one required role.")
+    excluded = {requester.pk, getattr(executor, "pk", None)}
+    roles = {role.key: role for role in Role.objects.all()}
+    planned: dict[str, tuple[Role, datetime, str, bool]] = {}
+    for requirement in requirements:
+        route = _route(roles[requirement.role], requirement, excluded=excluded, at=at)
+        planned.setdefault(route[0].key, route)
     with transaction.atomic():
         request = ApprovalRequest(
             kind=kind,
@@ -76,30 +88,92 @@ def request_approval(
             created_at=at,
         )
         _save(request, actor=requester, reason="Approval requested")
-        roles = {
-            role.key: role for role in Role.objects.filter(key__in=[r.role for r in requirements])
-        }
-        for requirement in requirements:
-            row = ApprovalRequirement(
-                request=request,
-                role=roles[requirement.role],
-                due_at=requirement.due_at,
-                rows=requirement.row[:200],
-            )
-            _save(row, actor=requester, reason="Approval requested")
+        for role, due, row, to_backup in planned.values():
+            line = ApprovalRequirement(request=request, role=role, due_at=due, rows=row[:200])
+            _save(line, actor=requester, reason="Approval requested")
+            if to_backup:
+                # Escalated at once: the backup may decide now, and the sweep asks nobody again.
+                ApprovalEscalation.objects.create(requirement=line, fired_at=at)
         address_request(request, at=at)
     return request
 
 
-def address_request(request: ApprovalRequest, *, at: datetime) -> int:
-    """Grant the decide permission to, and mail, every current holder of a required role who
-    is neither the requester nor the executor. Idempotent (guardian grants and mail dedupe)."""
-    count = 0
+def _route(
+    role: Role, requirement: authority.Requirement, *, excluded: set, at: datetime
+) -> tuple[Role, datetime, str, bool]:
+    """The role to ask, by when, the rows saying why, and whether its backup is asked at once
+    (see `request_approval`)."""
+    due = requirement.due_at or at + timedelta(minutes=selectors.approval_response_minutes(role))
+    if any(p.pk not in excluded for p in authority.holders(role.key, at=at)):
+        return role, due, requirement.row, False
+    backup = _backup(role, at=at)
+    if backup is not None and backup.pk not in excluded:
+        row = f"{requirement.row}; nobody else holds the {role.name}: its backup is asked"
+        return role, due, row, True
+    successor = selectors.next_authority(role)
+    if successor is None:
+        return role, due, requirement.row, False
+    due = at + timedelta(minutes=selectors.approval_response_minutes(successor))
+    return (
+        successor,
+        due,
+        f"{requirement.row}; nobody else holds the {role.name} and it has no backup: the next "
+        f"authority (D9 §4.2), the {successor.name}, is asked",
+        False,
+    )
+
+
+def _backup(role: Role, *, at: datetime):
+    if role.notion != Role.Notion.ASSIGNED:
+        return None
+    _, backup = selectors.role_holders(role.key, at=at)
+    return backup if backup is not None and backup.is_active else None
+
+
+def addressees(request: ApprovalRequest, *, at: datetime) -> list[tuple[ApprovalRequirement, list]]:
+    """Who each requirement is addressed to at `at`: the role's holders other than the
+    requester and executor, and its backup once the requirement is escalated (its deadline
+    passed, or nobody else held the role; D9 §1.3)."""
     excluded = {request.requester_id, request.executor_id}
-    for requirement in request.requirements.select_related("role"):
-        for person in authority.holders(requirement.role.key, at=at):
-            if person.pk in excluded:
-                continue
+    rows = []
+    for requirement in request.requirements.select_related("role", "escalation"):
+        people = {p.pk: p for p in authority.holders(requirement.role.key, at=at)}
+        if is_escalated(requirement, at=at):
+            backup = _backup(requirement.role, at=at)
+            if backup is not None:
+                people.setdefault(backup.pk, backup)
+        rows.append((requirement, [p for pk, p in people.items() if pk not in excluded]))
+    return rows
+
+
+def is_escalated(requirement: ApprovalRequirement, *, at: datetime) -> bool:
+    """Past its deadline, or escalated at once: the role's backup is asked and may decide."""
+    if requirement.due_at is not None and requirement.due_at <= at:
+        return True
+    escalation = getattr(requirement, "escalation", None)
+    return escalation is not None and escalation.fired_at <= at
+
+
+def addressees_text(request: ApprovalRequest, *, at: datetime) -> str:
+    """ "Ingestion Owner (by 10:15): Oscar Backup" — who was asked, for the §5.2 log."""
+    parts = []
+    for requirement, people in addressees(request, at=at):
+        due = (
+            f" by {timezone.localtime(requirement.due_at):%Y-%m-%d %H:%M}"
+            if requirement.due_at
+            else ""
+        )
+        names = ", ".join(p.get_full_name() or p.username for p in people) or "nobody"
+        parts.append(f"{requirement.role.name}{due}: asked {names}")
+    return "; ".join(parts)
+
+
+def address_request(request: ApprovalRequest, *, at: datetime) -> int:
+    """Grant the decide permission to, and mail, everyone `addressees` names. Idempotent
+    (guardian grants and mail dedupe)."""
+    count = 0
+    for requirement, people in addressees(request, at=at):
+        for person in people:
             assign_perm(DECIDE_PERMISSION, person, request)
             notify(
                 person,
@@ -193,6 +267,7 @@ def decide_approval(
             role=role,
             person=actor,
             verdict=verdict,
+            held_as=held_as(actor, role, request=request, at=at),
             statement=statement,
             revision=request.revision,
             policy_version=current_policy_version(),
@@ -207,20 +282,47 @@ def decide_approval(
                 f"You already recorded “{row.get_verdict_display()}” as {role.name} on this "
                 "version of the request."
             ) from None
+        # Whoever holds the role when deciding is addressed from now on (their lists, links).
+        assign_perm(DECIDE_PERMISSION, actor, request)
         _transition(request, kind=kind, actor=actor, at=at)
         for hook in kind.after_decide:
             hook(row, actor=actor, at=at)
     return row
 
 
+def held_as(user, role: Role, *, request: ApprovalRequest, at: datetime) -> str:
+    """How `user` holds `role` at `at` for `request` (D9 §1.3, §3.1): the primary (or the
+    tier's holder) it was addressed to, the backup acting for an unavailable primary, the
+    backup asked because the primary's deadline passed, or a successor who took the role over
+    after the request was opened (neither asked nor holding it then). The authority engine has
+    already said they may decide; this only names how, for the record."""
+    Held = ApprovalDecision.HeldAs
+    if role.notion == Role.Notion.ASSIGNED:
+        now = selectors.assignment_at(role.key, at=at)
+        if now is not None and now.backup_id == user.pk:
+            return Held.ACTING_BACKUP if now.backup_acts(at) else Held.BACKUP_ASKED
+        then = selectors.assignment_at(role.key, at=request.created_at)
+        held_then = then is not None and then.primary_id == user.pk
+    else:
+        held_then = user.pk in {p.pk for p in authority.holders(role.key, at=request.created_at)}
+    asked = user.has_perm(DECIDE_PERMISSION, request)
+    return Held.PRIMARY if asked or held_then else Held.SUCCESSOR
+
+
 def _transition(request: ApprovalRequest, *, kind: kinds.ApprovalKind, actor, at: datetime) -> None:
-    """Apply the status the decisions give; run the callback on entering approved/vetoed."""
+    """Apply the status the decisions give; run the callbacks on the way: `on_reopen` when the
+    last veto is withdrawn (first, so a withdrawal that completes the quorum reopens the target
+    before approving it), `on_quorum` / `on_veto` on entering approved / vetoed (issue 12
+    point 3: whatever the order of decisions, request and target agree)."""
     status = evaluate(request)
-    if status == request.status:
+    previous = request.status
+    if status == previous:
         return
     request.status = status
     request.resolved_at = at if status != ApprovalRequest.Status.PENDING else None
     _save(request, actor=actor, reason=f"Approval {status}")
+    if previous == ApprovalRequest.Status.VETOED and kind.on_reopen:
+        kind.on_reopen(request, actor=actor, at=at)
     callback = {
         ApprovalRequest.Status.APPROVED: kind.on_quorum,
         ApprovalRequest.Status.VETOED: kind.on_veto,
@@ -272,14 +374,22 @@ def request_for(*, target, kind: str | None = None) -> ApprovalRequest | None:
 
 
 def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
-    """Requests waiting on `user` now: addressed to them (guardian) and still decidable."""
+    """Requests waiting on `user` now and still decidable by them: addressed to them when
+    asked (guardian), or to a role they hold now — a backup acting for the primary, or a
+    successor after a hand-over, sees what is pending on the role (D9 §1.3, §3.1)."""
     at = at or timezone.now()
+    open_statuses = [ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED]
     addressed = get_objects_for_user(
         user, DECIDE_PERMISSION, klass=ApprovalRequest, accept_global_perms=False
-    ).filter(status__in=[ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED])
+    ).filter(status__in=open_statuses)
+    roles = authority.roles_of(user, at=at) | authority.backup_roles_of(user, at=at)
+    by_role = ApprovalRequest.objects.filter(
+        status__in=open_statuses, requirements__role__key__in=roles
+    )
+    ids = set(addressed.values_list("pk", flat=True)) | set(by_role.values_list("pk", flat=True))
     return [
         r
-        for r in addressed.order_by("created_at")
+        for r in ApprovalRequest.objects.filter(pk__in=ids).order_by("created_at", "id")
         if authority.decide(user, "approval.decide", obj=r, at=at)
     ]
 

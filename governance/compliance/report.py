@@ -254,8 +254,10 @@ def _approvals(*, start, end, horizon) -> Ratio:
 
 def _long_pauses(*, start, end) -> Ratio:
     """D9 §2.2 Pause (> 1 hour), A = Owner: each pause that passed one hour in the period, and
-    whether its "longer than one hour" request was approved by the Ingestion Owner (the
-    activation's own approval does not count: it approved a pause, not its length)."""
+    whether its "longer than one hour" request was approved by the Ingestion Owner — or by
+    whoever it went to in their place when the Owner paused it themselves (the backup, or the
+    next authority of §4.2; issue 12 point 2). The activation's own approval does not count:
+    it approved a pause, not its length."""
 
     pauses = list(
         KillSwitchActivation.objects.filter(
@@ -267,7 +269,6 @@ def _long_pauses(*, start, end) -> Ratio:
             pk__in=[p.long_pause_approval_id for p in pauses if p.long_pause_approval_id],
             status=ApprovalRequest.Status.APPROVED,
             decisions__verdict=ApprovalDecision.Verdict.APPROVE,
-            decisions__role__key="ingestion_owner",
         ).values_list("pk", flat=True)
     )
     ratio = Ratio()

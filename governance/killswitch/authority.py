@@ -23,6 +23,7 @@ from governance.models import (
     RollbackType,
     Timing,
 )
+from governance.rollout.selectors import rollbacks_during
 
 # The D9 §5.1 scenario whose pauses are lifted under the §5.3 "Data integrity event" row; the
 # other §5.3 rows follow from the action (rollback) and the pause's length.
@@ -137,9 +138,10 @@ def _activate_rule(user, *, action, obj: KillSwitchActivation, at) -> Decision:
 
 
 def resume_row(activation: KillSwitchActivation, *, at: datetime) -> ResumeAuthority:
-    """D9 §5.3: the row governing what lifting this activation needs."""
+    """D9 §5.3: the row governing what lifting this activation needs. A rollback (§6.3/§6.4)
+    taken while it held ingestion paused makes it a "Rollback" resume (issue 12 point 4)."""
     key = DATA_INTEGRITY_SCENARIOS.get(activation.scenario.key)
-    if key is None and activation.action.key == "rollback":
+    if key is None and (activation.action.key == "rollback" or rollbacks_during(activation)):
         key = "rollback"
     if key is None:
         long = activation.long_pause_at or (

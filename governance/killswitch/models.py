@@ -127,6 +127,7 @@ class KillSwitchLogEntry(models.Model):
         ACTIVATED = "activated", "Activated"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected (vetoed)"
+        VETO_WITHDRAWN = "veto_withdrawn", "Veto withdrawn (approval pending again)"
         STARTED = "started", "Pause started"
         LONG_PAUSE = "long_pause", "Became a > 1 hour pause"
         RESUMED = "resumed", "Resumed"

@@ -5,7 +5,7 @@ Every change bumps `KillSwitchState.version`, which invalidates the cached answe
 GET /api/kill-switch/ in every web process within one request.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -28,10 +28,12 @@ from governance.models import (
     ResumeCheck,
     ResumeVerification,
     Severity,
+    Timing,
     Workspace,
 )
 from governance.notifications.outbox import notify
 from governance.notifications.selectors import rollout_channel_team
+from governance.rollout.selectors import revalidation_missing, rollbacks_during
 
 
 def activation_url(request) -> str:
@@ -99,19 +101,13 @@ def _log(activation, *, event, actor, at, approval: str, notified: str, rows=(),
     return entry
 
 
-def _approval_text(request: ApprovalRequest | None, decision: authority.Decision) -> str:
+def _approval_text(request: ApprovalRequest | None, decision: authority.Decision, *, at) -> str:
+    """D9 §5.2 "Approval (if required)": who was asked, by when (issue 12 point 2)."""
     if request is None:
         return "Not required" + (" (activate first)" if decision.activate_first else "")
-    parts = []
-    for requirement in request.requirements.select_related("role"):
-        due = (
-            f" by {timezone.localtime(requirement.due_at):%Y-%m-%d %H:%M}"
-            if requirement.due_at
-            else ""
-        )
-        parts.append(f"{requirement.role.name}{due}")
     later = " (activate first, approve later)" if decision.activate_first else ""
-    return f"Requested from {', '.join(parts)}{later} — request #{request.pk}"
+    asked = approvals.addressees_text(request, at=at)
+    return f"Requested from {asked}{later} — request #{request.pk}"
 
 
 def build_activation(
@@ -209,7 +205,7 @@ def activate_kill_switch(
             event=KillSwitchLogEntry.Event.ACTIVATED,
             actor=actor,
             at=at,
-            approval=_approval_text(request, decision),
+            approval=_approval_text(request, decision, at=at),
             notified=notified,
             rows=decision.rows,
         )
@@ -225,12 +221,13 @@ def _activation_approved(request: ApprovalRequest, *, actor, at) -> None:
         activation.status = KillSwitchActivation.Status.ACTIVE
         activation.paused_at = at
         _save(activation, actor=actor, reason="Approved: pause in force")
+    late = late_advance_approval(activation, request=request)
     _log(
         activation,
         event=KillSwitchLogEntry.Event.APPROVED,
         actor=actor,
         at=at,
-        approval=_decisions_text(request),
+        approval=_decisions_text(request) + (f" — {late}" if late else ""),
         notified="Nobody (approval recorded)",
     )
     bump_state(at=at)
@@ -261,10 +258,47 @@ def _activation_vetoed(request: ApprovalRequest, *, actor, at) -> None:
 def _decisions_text(request: ApprovalRequest) -> str:
     rows = approvals.stances(request).values()
     return "; ".join(
-        f"{d.get_verdict_display()} by {d.person.get_full_name() or d.person} ({d.role.name}) "
+        f"{d.get_verdict_display()} by {d.person.get_full_name() or d.person} ({d.role_text}) "
         f"at {timezone.localtime(d.decided_at):%Y-%m-%d %H:%M}: {d.statement}"
         for d in rows
     )
+
+
+@kinds.on_reopen(KIND_ACTIVATION)
+def _activation_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    """The veto is withdrawn: a pause it rejected awaits its approval again (scheduled again if
+    it was planned ahead), unless its scope has another pause since — then the withdrawal is
+    refused and the rejection stands (issue 12 point 3: request, pause and log agree)."""
+    activation = KillSwitchActivation.objects.select_for_update().get(pk=request.object_id)
+    if activation.status == KillSwitchActivation.Status.REJECTED:
+        planned = activation.starts_at > activation.activated_at
+        activation.status = (
+            KillSwitchActivation.Status.SCHEDULED
+            if planned
+            else KillSwitchActivation.Status.AWAITING_APPROVAL
+        )
+        try:
+            with transaction.atomic():
+                _save(activation, actor=actor, reason="Veto withdrawn: awaiting approval")
+        except IntegrityError:
+            raise ValidationError(
+                f"{activation.scope_label} has another pause in force or pending since this one "
+                "was rejected; the rejection stands (start a new activation if needed)."
+            ) from None
+    _log_reopened(activation, request, actor=actor, at=at)
+
+
+def _log_reopened(activation, request: ApprovalRequest, *, actor, at, reason=None) -> None:
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.VETO_WITHDRAWN,
+        actor=actor,
+        at=at,
+        approval=f"Pending again — {_decisions_text(request)}",
+        notified="Nobody (withdrawal recorded)",
+        reason=reason,
+    )
+    bump_state(at=at)
 
 
 @kinds.on_quorum(KIND_LONG_PAUSE)
@@ -281,8 +315,124 @@ def _long_pause_approved(request: ApprovalRequest, *, actor, at) -> None:
     )
 
 
+@kinds.on_veto(KIND_LONG_PAUSE)
+def _long_pause_vetoed(request: ApprovalRequest, *, actor, at) -> None:
+    """The Owner refuses the > 1 hour pause (D9 §2.2): logged; the pause stays in force until
+    someone resumes it under §5.3 (a veto never lifts a pause by itself)."""
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.REJECTED,
+        actor=actor,
+        at=at,
+        approval=_decisions_text(request),
+        notified="Nobody (rejection recorded)",
+        reason="Pause longer than one hour vetoed",
+    )
+
+
+@kinds.on_reopen(KIND_LONG_PAUSE)
+def _long_pause_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log_reopened(
+        activation, request, actor=actor, at=at, reason="Pause longer than one hour: veto withdrawn"
+    )
+
+
+def late_advance_approval(
+    activation: KillSwitchActivation, *, request: ApprovalRequest | None = None
+) -> str:
+    """D9 §5.1 "Planned maintenance: PM (24h advance)": why an approved planned pause will not
+    start — its approval came later than the advance the scenario asks — or "" when it may.
+    A late approval moves nothing; the activator may reschedule (`reschedule_pause`)."""
+    scenario = activation.scenario
+    request = request or activation.approval
+    if (
+        scenario.approval_timing != Timing.ADVANCE
+        or request is None
+        or request.status != ApprovalRequest.Status.APPROVED
+        or request.resolved_at is None
+    ):
+        return ""
+    advance = timedelta(minutes=scenario.approval_minutes or 0)
+    if request.resolved_at <= activation.starts_at - advance:
+        return ""
+    hours = advance.total_seconds() / 3600
+    approver = scenario.approver.name if scenario.approver_id else "approver"
+    return (
+        f"The {approver} approved at {timezone.localtime(request.resolved_at):%Y-%m-%d %H:%M}, "
+        f"less than {hours:g} h before the start at "
+        f"{timezone.localtime(activation.starts_at):%Y-%m-%d %H:%M} (D9 §5.1 "
+        f"“{scenario.name}: {scenario.approver.short_name if scenario.approver_id else ''} "
+        f"({hours:g}h advance)”), so the pause will not start; the {scenario.activator.name} may "
+        "reschedule it."
+    )
+
+
+def reschedule_pause(
+    *, activation: KillSwitchActivation, actor, starts_at: datetime, at: datetime | None = None
+) -> KillSwitchActivation:
+    """D9 §5.1 Planned maintenance: the activator (Owner) moves a scheduled pause to a new
+    start, at least the scenario's advance ahead; the approval is asked again for it (the old
+    request is cancelled: an approval of the old time does not carry over)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        activation = KillSwitchActivation.objects.select_for_update().get(pk=activation.pk)
+        if activation.status != KillSwitchActivation.Status.SCHEDULED:
+            raise ValidationError("Only a scheduled pause that has not started can be moved.")
+        if starts_at is None:
+            raise ValidationError({"starts_at": "Give the new start."})
+        plan = build_activation(
+            actor=actor,
+            scenario=activation.scenario,
+            severity=activation.severity,
+            reason=activation.reason,
+            workspace=activation.workspace,
+            starts_at=starts_at,
+            at=at,
+        )
+        decision = authority.require(actor, "killswitch.activate", obj=plan, at=at)
+        old = activation.approval
+        if old is not None:
+            approvals.cancel_request(request=old, actor=actor, reason="Pause rescheduled", at=at)
+        activation.starts_at = starts_at
+        activation.approval = None
+        if decision.approvals:
+            activation.approval = approvals.request_approval(
+                kind=KIND_ACTIVATION,
+                target=activation,
+                title=f"Kill switch: {activation.scenario.name} — {activation.scope_label}",
+                requester=actor,
+                executor=actor,
+                requirements=decision.approvals,
+                at=at,
+            )
+        _save(activation, actor=actor, reason=f"Rescheduled to {starts_at:%Y-%m-%d %H:%M}")
+        notified = _send(
+            activation,
+            decision.notify,
+            template="killswitch-activated",
+            event=f"moved{int(at.timestamp())}",
+            at=at,
+        )
+        _log(
+            activation,
+            event=KillSwitchLogEntry.Event.ACTIVATED,
+            actor=actor,
+            at=at,
+            approval=_approval_text(activation.approval, decision, at=at),
+            notified=notified,
+            rows=decision.rows,
+            reason=f"Rescheduled to {timezone.localtime(starts_at):%Y-%m-%d %H:%M}. "
+            f"{activation.reason}",
+        )
+        bump_state(at=at)
+    return activation
+
+
 def start_due_pauses(*, now: datetime) -> int:
-    """Scheduled (planned maintenance) pauses start at their time once approved (D9 §5.1)."""
+    """Scheduled (planned maintenance) pauses start at their time once approved in time (D9
+    §5.1 "PM (24h advance)": an approval later than that moves nothing)."""
     started = 0
     due = KillSwitchActivation.objects.filter(
         status=KillSwitchActivation.Status.SCHEDULED, starts_at__lte=now
@@ -300,7 +450,7 @@ def start_due_pauses(*, now: datetime) -> int:
             if (
                 activation.approval
                 and activation.approval.status != ApprovalRequest.Status.APPROVED
-            ):
+            ) or late_advance_approval(activation):
                 continue
             activation.status = KillSwitchActivation.Status.ACTIVE
             activation.paused_at = now
@@ -371,7 +521,8 @@ def mark_long_pauses(*, now: datetime) -> int:
                 event=KillSwitchLogEntry.Event.LONG_PAUSE,
                 actor=activation.activated_by,
                 at=now,
-                approval=f"Requested from {_requirements_text(request)} — request #{request.pk}",
+                approval=f"Requested from {approvals.addressees_text(request, at=now)} — "
+                f"request #{request.pk}",
                 notified=notified,
                 rows=[row],
                 reason=f"Pause reached one hour. {activation.reason}",
@@ -379,10 +530,6 @@ def mark_long_pauses(*, now: datetime) -> int:
             bump_state(at=now)
             marked += 1
     return marked
-
-
-def _requirements_text(request: ApprovalRequest) -> str:
-    return ", ".join(r.role.name for r in request.requirements.select_related("role"))
 
 
 def resume_kill_switch(
@@ -404,6 +551,8 @@ def resume_kill_switch(
         scope = resume_row(activation, at=at)
         wanted = list(scope.verifications.all())
         ticked = {int(v) for v in verified}
+        if scope.key == "rollback":
+            _require_revalidation(activation)
         missing = [v.text for v in wanted if v.pk not in ticked]
         if missing:
             raise ValidationError(
@@ -440,6 +589,19 @@ def resume_kill_switch(
     return activation
 
 
+def _require_revalidation(activation: KillSwitchActivation) -> None:
+    """D9 §5.3 "Rollback: Full P0 revalidation": every item of it recorded after each rollback
+    taken during the pause (on the rollback's sign-off page) before the resume is asked."""
+    for sign_off in rollbacks_during(activation):
+        missing = revalidation_missing(sign_off)
+        if missing:
+            raise ValidationError(
+                f"The Full P0 revalidation after the rollback {sign_off.from_phase} → "
+                f"{sign_off.to_phase} is not complete (D9 §5.3); still to verify: "
+                f"{', '.join(missing)}."
+            )
+
+
 @kinds.on_quorum(KIND_RESUME)
 def _resume_approved(request: ApprovalRequest, *, actor, at) -> None:
     activation = KillSwitchActivation.objects.select_for_update().get(pk=request.object_id)
@@ -448,6 +610,27 @@ def _resume_approved(request: ApprovalRequest, *, actor, at) -> None:
     executor = request.executor
     decision = authority.decide(executor, "killswitch.resume", obj=activation, at=at)
     _lift(activation, actor=executor, at=at, decision=decision, approval=_decisions_text(request))
+
+
+@kinds.on_veto(KIND_RESUME)
+def _resume_vetoed(request: ApprovalRequest, *, actor, at) -> None:
+    """A §5.3 role refuses the resume: logged; the pause stays in force."""
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log(
+        activation,
+        event=KillSwitchLogEntry.Event.REJECTED,
+        actor=actor,
+        at=at,
+        approval=_decisions_text(request),
+        notified="Nobody (rejection recorded)",
+        reason="Resume vetoed",
+    )
+
+
+@kinds.on_reopen(KIND_RESUME)
+def _resume_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    activation = KillSwitchActivation.objects.get(pk=request.object_id)
+    _log_reopened(activation, request, actor=actor, at=at, reason="Resume: veto withdrawn")
 
 
 def _lift(activation, *, actor, at, decision: authority.Decision, approval: str) -> None:

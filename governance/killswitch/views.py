@@ -56,6 +56,12 @@ class ActivateForm(forms.Form):
     )
 
 
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="New start", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
 def _scenario_table(user, *, at: datetime) -> list[dict]:
     """What follows each scenario for this user, globally and for a workspace (form preview)."""
     severity = Severity.objects.first()
@@ -231,6 +237,9 @@ def detail(request, pk: int):
                 for r in requests
             ],
             "resume": resume,
+            "late": killswitch.late_advance_approval(activation),
+            "may_reschedule": activation.status == KillSwitchActivation.Status.SCHEDULED
+            and activation.activated_by_id == request.user.pk,
             "entries": activation.log_entries.select_related("actor"),
             "verdicts": ApprovalDecision.Verdict.choices,
         },
@@ -258,9 +267,32 @@ def resume(request, pk: int):
     return redirect("killswitch:detail", pk)
 
 
+@login_required
+@require_POST
+def reschedule(request, pk: int):
+    """D9 §5.1 Planned maintenance: move a scheduled pause (the approval is asked again)."""
+    activation = get_activation_for_user(request.user, pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"New start: {error}")
+        return redirect("killswitch:detail", pk)
+    try:
+        killswitch.reschedule_pause(
+            activation=activation, actor=request.user, starts_at=form.cleaned_data["starts_at"]
+        )
+    except (PermissionDenied, ValidationError) as error:
+        report_refusal(request, error)
+    else:
+        messages.success(request, "Pause moved; the approval is asked again for the new start.")
+    return redirect("killswitch:detail", pk)
+
+
 urlpatterns = [
     path("", overview, name="overview"),
     path("activate/", activate, name="activate"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/resume/", resume, name="resume"),
+    path("<int:pk>/reschedule/", reschedule, name="reschedule"),
 ]

@@ -225,6 +225,22 @@ def _item_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     _save(item, actor=actor, reason="Sign-off refused")
 
 
+@kinds.on_reopen(KIND)
+def _item_reopened(request: ApprovalRequest, *, actor, at) -> None:
+    """The refusal is withdrawn: the item waits for this sign-off again — unless its
+    Responsible has done it again since (a newer sign-off request), then the withdrawal is
+    refused and the newer request is the one to decide (issue 12 point 3)."""
+    item = LaunchChecklistItem.objects.select_for_update().get(pk=request.object_id)
+    latest = sign_off_request(item)
+    if item.status != LaunchChecklistItem.Status.OPEN or (latest and latest.pk != request.pk):
+        raise ValidationError(
+            f"“{item.activity.name}” was done again since your refusal; decide its newer "
+            "sign-off instead."
+        )
+    item.status = LaunchChecklistItem.Status.SIGN_OFF
+    _save(item, actor=actor, reason="Refusal withdrawn: waiting for the sign-off again")
+
+
 def consult(
     *, item: LaunchChecklistItem, actor, text: str, at: datetime.datetime | None = None
 ) -> LaunchConsultation:

@@ -43,6 +43,7 @@ from governance.policy.models import __all__ as POLICY_MODELS
 from governance.rollout.models import (
     PhaseAdvance,
     PhaseTransition,
+    RevalidationCheck,
     RollbackSignOff,
     RollbackSignOffReason,
     Rollout,
@@ -74,6 +75,7 @@ __all__ = [
     "PhaseAdvance",
     "PhaseTransition",
     "RollbackSignOff",
+    "RevalidationCheck",
     "RollbackSignOffReason",
     "Rollout",
     "Workspace",

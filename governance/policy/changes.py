@@ -251,6 +251,16 @@ def _vetoed(request: ApprovalRequest, *, actor, at) -> None:
     save_with_history(change, actor=actor, reason="Vetoed")
 
 
+@kinds.on_reopen(KIND)
+def _reopened(request: ApprovalRequest, *, actor, at) -> None:
+    """The veto is withdrawn: the change is pending approval again (issue 12 point 3)."""
+    change = RoleChangeRequest.objects.select_for_update().get(approval=request)
+    if change.status == RoleChangeRequest.Status.REJECTED:
+        change.status = RoleChangeRequest.Status.PENDING
+        change.resolved_at = None
+        save_with_history(change, actor=actor, reason="Veto withdrawn")
+
+
 def _apply(change: RoleChangeRequest, *, actor, at: datetime) -> None:
     """Write the proposed values onto the row (a new one for a new assignment or contact)."""
     model = MODELS[change.subject]

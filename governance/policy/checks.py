@@ -268,6 +268,15 @@ def _overlap_findings() -> list[Finding]:
     return [Finding(NOTE, "policy_overlap", message) for message in overlaps()]
 
 
+def _reading_findings() -> list[Finding]:
+    """Issue 12 point 14: how the portal reads D9 where it is ambiguous, as notes."""
+    from governance.policy.readings import HEADING, READINGS
+
+    return [
+        Finding(NOTE, "policy_reading", f"{HEADING} ({r.sections}): {r.text}") for r in READINGS
+    ]
+
+
 FindingSource = Callable[[datetime], list[Finding]]
 FINDING_SOURCES: list[FindingSource] = []
 
@@ -291,6 +300,7 @@ def find_problems(*, now=None) -> list[Finding]:
         *_assignment_findings(now),
         *_contact_findings(),
         *_overlap_findings(),
+        *_reading_findings(),
         *(finding for source in FINDING_SOURCES for finding in source(now)),
     ]
     return sorted(findings, key=lambda finding: finding.level != ERROR)

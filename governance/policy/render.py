@@ -43,6 +43,8 @@ from governance.models import (
     Timing,
 )
 from governance.policy import selectors
+from governance.policy.readings import HEADING as READINGS_HEADING
+from governance.policy.readings import READINGS
 
 TITLE = "D9 — Production Roles, Ownership & On-Call Model"
 NAME_BLANK = "_____________"
@@ -482,6 +484,14 @@ def _document_control_section() -> list[Block]:
     return [Heading(2, "9. Document Control"), versions, Rule(), approvals]
 
 
+def _readings_section() -> list[Block]:
+    """Issue 12 point 14: the readings the portal applies where D9 is ambiguous. Not part of
+    D9 itself; printed after it so the Owner sees how the rules are applied."""
+    rows = Table(["Where", "How the portal reads it"])
+    rows.rows = [[reading.sections, reading.text] for reading in READINGS]
+    return [Heading(2, READINGS_HEADING), rows]
+
+
 def policy_blocks(*, at: datetime | None = None) -> list[Block]:
     """The whole D9 document as blocks, with the people and contacts in force at `at`."""
     at = at or timezone.now()
@@ -506,6 +516,7 @@ def policy_blocks(*, at: datetime | None = None) -> list[Block]:
         _communication_section(),
         _decision_section(),
         _document_control_section(),
+        _readings_section(),
     ]
     blocks: list[Block] = [Heading(1, TITLE), *header]
     for section in sections:

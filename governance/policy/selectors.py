@@ -67,3 +67,43 @@ def roles_held_by(user, *, at: datetime) -> list[Role]:
         .select_related("role")
     )
     return sorted({a.role for a in assignments}, key=lambda r: (r.position, r.key))
+
+
+def approval_response_minutes(role: Role) -> int:
+    """Issue 12 point 2: the deadline of an approval by `role` where D9 names none — the role's
+    own policy value, else the response time of its D9 §3.1 tier (Ingestion Owner: 1 hour).
+    A role with neither is a policy gap, said in words (never a silent default)."""
+    from django.core.exceptions import ValidationError
+
+    from governance.models import OnCallTier
+
+    if role.approval_response_minutes is not None:
+        return role.approval_response_minutes
+    tier = OnCallTier.objects.filter(role=role).order_by("position", "id").first()
+    if tier is None:
+        raise ValidationError(
+            f"The policy gives the {role.name} no response time (D9 §3.1), so an approval by "
+            "this role would have no deadline; set “Approval response minutes” on the role."
+        )
+    return tier.response_minutes
+
+
+def next_authority(role: Role) -> Role | None:
+    """The role after `role` on the D9 §4.2 ladder of the most severe incidents (Ingestion
+    Owner → SRE Lead), or — for a role not on it — its §3.1 "Escalation To"; None when D9 names
+    nobody above it. Who is asked when the role has nobody else to decide (issue 12 point 2)."""
+    from governance.models import EscalationStep, OnCallTier, Severity
+
+    severity = Severity.objects.order_by("position", "key").first()
+    steps = list(
+        EscalationStep.objects.filter(severity=severity, role__isnull=False)
+        .select_related("role")
+        .order_by("position")
+    )
+    keys = [step.role.key for step in steps]
+    if role.key in keys:
+        later = [step.role for step in steps[keys.index(role.key) + 1 :] if step.role != role]
+        if later:
+            return later[0]
+    tier = OnCallTier.objects.filter(role=role).select_related("escalates_to").first()
+    return tier.escalates_to if tier else None

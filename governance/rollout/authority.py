@@ -133,3 +133,18 @@ def _publish_rule(user, *, action, obj, at: datetime) -> Decision:
         rows=(row,),
         acting_roles=mine,
     )
+
+
+@authority.register("rollback.revalidate")
+def _revalidate_rule(user, *, action, obj, at: datetime) -> Decision:
+    """D9 §5.3 "Rollback": the Ingestion Owner + PM hold the resume authority after a rollback,
+    so they record its Full P0 revalidation, item by item (issue 12 point 4)."""
+    from governance.models import ResumeAuthority
+
+    scope = ResumeAuthority.objects.prefetch_related("roles__role").get(key="rollback")
+    keys = [m.role.key for m in scope.roles.all()]
+    row = f"D9 §5.3 {scope.scope}"
+    held = authority.roles_of(user, at=at) & set(keys)
+    if not held:
+        return authority.refuse(user, at, keys, "record the Full P0 revalidation", [row])
+    return Decision(True, "Allowed.", rows=(row,), acting_roles=tuple(sorted(held)))

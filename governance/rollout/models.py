@@ -157,6 +157,35 @@ class RollbackSignOff(models.Model):
         return f"Rollback {self.from_phase} → {self.to_phase} ({self.rollback_type})"
 
 
+class RevalidationCheck(models.Model):
+    """D9 §5.3 "Rollback: Full P0 revalidation", one item of it verified after a rollback
+    (append-only, once per item). The items are the D9 §2.1 Pre-Launch and Launch checks the
+    portal reads as P0's (`governance.rollout.services.REVALIDATION_ACTIVITIES`)."""
+
+    sign_off = models.ForeignKey(
+        RollbackSignOff, on_delete=models.PROTECT, related_name="revalidation_checks"
+    )
+    activity = models.ForeignKey(
+        "governance.RaciActivity", on_delete=models.PROTECT, related_name="+"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["verified_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sign_off", "activity"], name="revalidation_check_once")
+        ]
+
+    def __str__(self):
+        return f"{self.activity} verified by {self.verified_by}"
+
+
 class RollbackSignOffReason(models.Model):
     """A reason ticked on a rollback sign-off (D9 §6.4 "Reason")."""
 

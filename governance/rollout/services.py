@@ -40,6 +40,8 @@ from governance.models import (
     PhaseGate,
     PhaseTransition,
     PolicyVersion,
+    RaciActivity,
+    RevalidationCheck,
     Role,
     RollbackReason,
     RollbackSignOff,
@@ -51,6 +53,7 @@ from governance.notifications.outbox import notify
 from governance.notifications.selectors import rollout_channel_team
 from governance.policy import selectors
 from governance.rollout import authority as signoff_authority
+from governance.rollout import selectors as rollout_selectors
 
 
 def signoff_url(request) -> str:
@@ -132,6 +135,54 @@ def active_pauses_block(at: datetime) -> list[str]:
         f"A kill-switch pause is active ({pause.scope_label}: {pause.scenario})."
         for pause in killswitch.active_pauses()
     ]
+
+
+@register_blocker
+def emergency_rollback_block(at: datetime) -> list[str]:
+    """D9 §5.3 "Rollback: Full P0 revalidation": after an emergency rollback to P0, no phase
+    advances until that revalidation is recorded item by item (issue 12 point 4)."""
+    return [
+        f"The emergency rollback to P0 of "
+        f"{timezone.localtime(sign_off.effective_at):%Y-%m-%d %H:%M} needs its Full P0 "
+        "revalidation first (D9 §5.3); still to verify: "
+        f"{', '.join(rollout_selectors.revalidation_missing(sign_off))}."
+        for sign_off in rollout_selectors.unrevalidated_emergency_rollbacks_to_p0()
+    ]
+
+
+def record_revalidation(
+    *,
+    sign_off: RollbackSignOff,
+    actor,
+    activity: RaciActivity,
+    note: str,
+    at: datetime | None = None,
+) -> RevalidationCheck:
+    """D9 §5.3 "Rollback: Full P0 revalidation": the Ingestion Owner or the PM records one item
+    of it as verified after a rollback in effect, with what was checked (once per item)."""
+    at = at or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        sign_off = RollbackSignOff.objects.select_for_update().get(pk=sign_off.pk)
+        decision = authority.require(actor, "rollback.revalidate", obj=sign_off, at=at)
+        if sign_off.status != RollbackSignOff.Status.IN_EFFECT:
+            raise ValidationError("Only a rollback in effect is revalidated.")
+        if activity.key not in rollout_selectors.REVALIDATION_ACTIVITIES:
+            raise ValidationError({"activity": f"“{activity.name}” is not a P0 revalidation item."})
+        if not note:
+            raise ValidationError({"note": f"Say how “{activity.name}” was verified."})
+        if RevalidationCheck.objects.filter(sign_off=sign_off, activity=activity).exists():
+            raise ValidationError(f"“{activity.name}” is already verified for this rollback.")
+        check = RevalidationCheck(
+            sign_off=sign_off,
+            activity=activity,
+            verified_by=actor,
+            verified_role=Role.objects.get(key=decision.acting_roles[0]),
+            verified_at=at,
+            note=note,
+        )
+        _save(check, actor=actor, reason=f"P0 revalidation: {activity.name}")
+    return check
 
 
 def approver_states(request: ApprovalRequest, *, at: datetime | None = None) -> list[dict]:
@@ -402,11 +453,11 @@ def _advance_vetoed(request: ApprovalRequest, *, actor, at) -> None:
     _save(advance, actor=actor, reason="Vetoed")
 
 
-def check_addressee(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
-    """A sign-off is decided only by the person it is addressed to (guardian grant), D9 §6.1.
-    An approval without words records "Approved."; a withdrawal "Veto withdrawn."."""
-    if not actor.has_perm(approvals.DECIDE_PERMISSION, request):
-        raise PermissionDenied("This sign-off is not addressed to you.")
+def default_statement(request: ApprovalRequest, *, actor, verdict, statement, confirmed, at) -> str:
+    """A sign-off is addressed to its roles: whoever holds one when deciding decides (the
+    primary, the backup acting for them, a successor after a hand-over; D9 §1.3, §3.1 — the
+    engine's `approval.decide` says who). A veto gives its reason; an approval without words
+    records "Approved."; a withdrawal "Veto withdrawn."."""
     if verdict == ApprovalDecision.Verdict.VETO and not statement:
         raise ValidationError({"statement": "Give the reason of your veto."})
     defaults = {"approve": "Approved.", "withdraw": "Veto withdrawn."}
@@ -431,12 +482,9 @@ def check_ga_statement(
     return f"Confirmed: {ga}{extra}"
 
 
-def sync_target(row: ApprovalDecision, *, actor, at) -> None:
-    """After a withdrawal the request may be pending again: so is what it approves."""
-    request = row.request
-    request.refresh_from_db()
-    if request.status != ApprovalRequest.Status.PENDING:
-        return
+def reopen_target(request: ApprovalRequest, *, actor, at) -> None:
+    """The last veto is withdrawn: the review or rollback it blocked is pending again (issue 12
+    point 3: request and target agree whatever the order of decisions)."""
     target = target_of(request)
     vetoed = {
         PhaseAdvance: PhaseAdvance.Status.VETOED,
@@ -458,9 +506,9 @@ def mail_requester(row: ApprovalDecision, *, actor, at) -> None:
 
 
 for _kind in KINDS:
-    kinds.before_decide(_kind)(check_addressee)
+    kinds.before_decide(_kind)(default_statement)
     kinds.before_decide(_kind)(check_ga_statement)
-    kinds.after_decide(_kind)(sync_target)
+    kinds.on_reopen(_kind)(reopen_target)
     kinds.after_decide(_kind)(mail_requester)
 
 

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from governance import authority
 from governance.approvals import services as approvals
+from governance.core import inputs
+from governance.core.refusals import report_refusal
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -22,10 +24,12 @@ from governance.models import (
     Phase,
     PhaseAdvance,
     PolicyVersion,
+    RaciActivity,
     RollbackReason,
     RollbackSignOff,
     RollbackType,
 )
+from governance.rollout import selectors as rollout_selectors
 from governance.rollout import services as rollout
 
 app_name = "rollout"
@@ -175,15 +179,14 @@ def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
     now = timezone.now()
     target = rollout.target_of(signoff)
     may = authority.decide(request.user, "approval.decide", obj=signoff, at=now)
-    addressed = request.user.has_perm(approvals.DECIDE_PERMISSION, signoff)
     context = {
         "signoff": signoff,
         "target": target,
         "states": rollout.approver_states(signoff, at=now),
         "voided": rollout.voided_decisions(signoff),
         "decisions": signoff.decisions.select_related("person", "role", "policy_version"),
-        "may_decide": bool(may) and addressed,
-        "why_not": may.reason if not may else "This sign-off is not addressed to you.",
+        "may_decide": bool(may),
+        "why_not": may.reason,
         "form": form or DecisionForm(),
         "is_ga": isinstance(target, PhaseAdvance) and target.is_ga,
         "ga_confirmations": GaConfirmation.objects.select_related("role"),
@@ -199,6 +202,11 @@ def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
         )
     if isinstance(target, RollbackSignOff):
         context["form_block"] = rollout.rollback_block(target)
+        if target.status == RollbackSignOff.Status.IN_EFFECT:
+            context["revalidation"] = rollout_selectors.revalidation_items(target)
+            context["may_revalidate"] = bool(
+                authority.decide(request.user, "rollback.revalidate", obj=target, at=now)
+            )
     return context
 
 
@@ -386,6 +394,27 @@ def policy_version_new(request):
     return render(request, "governance/rollout/policy_version.html", {"form": form})
 
 
+@login_required
+@require_POST
+def revalidate(request, pk: int):
+    """Record one item of the Full P0 revalidation after a rollback (D9 §5.3)."""
+    sign_off = get_object_or_404(RollbackSignOff, pk=pk)
+    try:
+        activity = RaciActivity.objects.filter(pk=inputs.integer(request.POST, "activity")).first()
+        if activity is None:
+            raise ValidationError({"activity": "Choose the item you verified."})
+        rollout.record_revalidation(
+            sign_off=sign_off, actor=request.user, activity=activity, note=request.POST.get("note")
+        )
+    except inputs.BadInput as error:
+        messages.error(request, str(error))
+    except (PermissionDenied, ValidationError) as error:
+        report_refusal(request, error)
+    else:
+        messages.success(request, f"“{activity.name}” verified.")
+    return redirect("rollout:signoff", sign_off.approval_id)
+
+
 urlpatterns = [
     path("", overview, name="overview"),
     path("advance/", request_advance, name="request_advance"),
@@ -396,5 +425,6 @@ urlpatterns = [
     path("sign-offs/<int:pk>/print/", signoff_print, name="signoff_print"),
     path("rollback/", rollback_new, name="rollback_new"),
     path("rollbacks/<int:pk>/", rollback_print, name="rollback_print"),
+    path("rollbacks/<int:pk>/revalidate/", revalidate, name="revalidate"),
     path("policy-versions/new/", policy_version_new, name="policy_version_new"),
 ]

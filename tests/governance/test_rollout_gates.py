@@ -267,16 +267,19 @@ def test_a_forged_person_field_never_changes_who_signs(client, team):
     assert list(ApprovalDecision.objects.values_list("person", flat=True)) == [team["owner"].pk]
 
 
-def test_a_holder_the_request_was_not_addressed_to_is_refused(team, make_user):
-    """Guardian: only the addressee signs theirs (a PM assigned after the request was not)."""
+def test_a_sign_off_is_addressed_to_the_role_so_a_new_pm_signs_and_the_former_one_not(
+    team, make_user
+):
+    """D9 §1.3 (issue 12 point 1): a PM assigned after the request signs it as the role's
+    successor; the former PM no longer holds the role and is refused (denied twin)."""
     from tests.conftest import assign
 
     advance = _review(team)
     new_pm = make_user("new_pm")
     assign("product_manager", new_pm)
-    with pytest.raises(PermissionDenied, match="not addressed to you"):
-        rollout.sign(request=advance.approval, actor=new_pm)
-    assert not ApprovalDecision.objects.exists()
+    with pytest.raises(PermissionDenied, match="Only the"):
+        rollout.sign(request=advance.approval, actor=team["pm"])
+    assert rollout.sign(request=advance.approval, actor=new_pm).person == new_pm
 
 
 def test_a_decision_mails_the_requester(team):

@@ -26,6 +26,16 @@ def normalise_markdown(text: str) -> list[str]:
     return lines
 
 
+def without_readings(markdown: str) -> str:
+    """The D9 part of a rendered document: what precedes "How this portal reads D9" (issue 12
+    point 14), which is the portal's own section after §9."""
+    from governance.policy.readings import HEADING
+
+    d9, found, _ = markdown.partition(f"\n---\n\n## {HEADING}\n")
+    assert found, "the rendering carries no readings section"
+    return d9
+
+
 def command(name: str, *args) -> tuple[int, str]:
     """Run a management command; return (exit status, output)."""
     out = StringIO()

@@ -49,6 +49,12 @@ class Role(PolicyModel):
         default=False, help_text="Listed in the D9 §1.3 Role Assignments table."
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in D9 tables.")
+    approval_response_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Deadline of an approval by this role where D9 names none (issue 12: the "
+        "approver's §3.1 response time). Empty: the response time of the role's §3.1 tier.",
+    )
 
     class Meta:
         ordering = ["position", "key"]

@@ -173,7 +173,6 @@ def to_acknowledge(user, *, at) -> list[Incident]:
     held = authority.roles_of(user, at=at)
     if not held & ON_CALL_ROLES:
         unacknowledged = unacknowledged.filter(
-            Q(responders__user=user)
-            | Q(steps__fired_at__isnull=False, steps__role__key__in=held)
+            Q(responders__user=user) | Q(steps__fired_at__isnull=False, steps__role__key__in=held)
         ).distinct()
     return list(unacknowledged.order_by("severity__position", "opened_at"))

@@ -270,17 +270,24 @@ def handoffs_waiting_on(user, *, at: datetime.datetime) -> list[dict]:
             | Q(incoming_primary=user)
             | Q(incoming_secondary=user)
         )
-        .select_related("rotation")
+        .select_related(
+            "rotation",
+            "outgoing_primary",
+            "outgoing_secondary",
+            "incoming_primary",
+            "incoming_secondary",
+        )
         .prefetch_related("checks__item")
         .order_by("at")
     )
     waiting = []
     for handoff in handoffs:
-        outgoing = user.pk in (handoff.outgoing_primary_id, handoff.outgoing_secondary_id)
-        side = "outgoing" if outgoing else "incoming"
-        ticked = sum(1 for check in handoff.checks.all() if check.item.side == side)
-        if ticked < items[side]:
-            waiting.append(
-                {"handoff": handoff, "side": side, "ticked": ticked, "items": items[side]}
-            )
+        for side in ("outgoing", "incoming"):
+            if user not in handoff.people(side):
+                continue
+            ticked = sum(1 for check in handoff.checks.all() if check.item.side == side)
+            if ticked < items[side]:
+                waiting.append(
+                    {"handoff": handoff, "side": side, "ticked": ticked, "items": items[side]}
+                )
     return waiting

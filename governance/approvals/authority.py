@@ -10,6 +10,9 @@ def _approval_rule(user, *, action, obj: ApprovalRequest, at) -> Decision:
     """DESIGN "Approvals and sign-offs": only a person holding a required role at that moment,
     never the requester or the executor. A backup may decide once the deadline has passed
     (DESIGN: the backup acts when the primary does not answer in time)."""
+    if obj is None:
+        # "Who may?" asked without naming a request: the answer depends on the request.
+        return Decision(False, "Name the approval request (its #): who may decide depends on it.")
     if user.pk in (obj.requester_id, obj.executor_id):
         return Decision(
             False, "You requested or will carry out this action; someone else must approve it."

@@ -19,6 +19,7 @@ REGISTERING_MODULES = (
     "governance.duties.services",
     "governance.duties.sweeps",
     "governance.launch.services",
+    "governance.compliance.authority",
     "governance.compliance.sweeps",
     "governance.notifications.tasks",
     "governance.ops.sweeps",

@@ -8,6 +8,12 @@ from incidents.models import ClientCommunication, Incident
 
 
 class DeclareForm(forms.Form):
+    # One-time token of this form (a fresh one per GET): sent twice, it opens one incident.
+    declare_token = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Reload the page: the form lost its one-time token."},
+    )
     title = forms.CharField(max_length=200)
     severity = forms.ModelChoiceField(
         queryset=Severity.objects.order_by("position"), to_field_name="key", empty_label=None

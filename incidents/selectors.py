@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.models import Notification
+from incidents.authority import ON_CALL_ROLES
 from incidents.models import AlertGroup, ClientCommunication, Incident, IncidentEvent
 
 
@@ -155,3 +156,23 @@ def alert_source(incident: Incident, *, limit: int = 100) -> dict | None:
         "more": group.alerts.count() - len(alerts) if len(alerts) == limit else 0,
         "payload": json.dumps(group.payload, indent=2, sort_keys=True),
     }
+
+
+def to_acknowledge(user, *, at) -> list[Incident]:
+    """Open, unacknowledged incidents `user` may acknowledge now (the home's "waits on you").
+
+    The set form of the `incident.acknowledge` rule (incidents/authority.py), so the home costs
+    the same few queries however many incidents are open: the current On-Call may acknowledge
+    every one; anyone else only those the escalation paged them on or whose ladder pulled in a
+    role they hold (D9 §2.1 "Acknowledge alert", §4.2).
+    """
+    unacknowledged = Incident.objects.select_related("severity").filter(
+        acknowledged_at__isnull=True
+    )
+    unacknowledged = unacknowledged.exclude(status=Incident.Status.RESOLVED)
+    held = authority.roles_of(user, at=at)
+    if not held & ON_CALL_ROLES:
+        unacknowledged = unacknowledged.filter(
+            Q(responders__user=user) | Q(steps__fired_at__isnull=False, steps__role__key__in=held)
+        ).distinct()
+    return list(unacknowledged.order_by("severity__position", "opened_at"))

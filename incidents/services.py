@@ -6,6 +6,7 @@ user, writes its timeline event and records its mail in the outbox in the same t
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -125,15 +126,24 @@ def open_incident(
     dedupe_key: str = "",
     client_facing: bool = False,
     review_required: bool = False,
+    declare_token: str = "",
     at: datetime.datetime | None = None,
 ) -> tuple[Incident, bool]:
     """Open an incident (D9 §4): record the On-Call, freeze the §4.2 ladder and the §3.1
     response track, page the primary at minute 0, post the 🔴 INCIDENT message (§7.3).
 
     An alert with the same open `dedupe_key` returns the open incident instead (created False).
+    A person's `declare_token` (the declare form's one-time token) opens one incident at most:
+    the same form sent again (back and resubmit, a double click) returns the incident it
+    opened, whatever its status since (created False).
     """
     now = at or timezone.now()
     authority.require(actor, "incident.declare", at=now)
+    if declare_token:
+        dedupe_key = declared_key(actor, declare_token)
+        existing = Incident.objects.select_related("severity").filter(dedupe_key=dedupe_key)
+        if existing := existing.order_by("pk").first():
+            return existing, False
     if dedupe_key:
         existing = _open_with_key(dedupe_key)
         if existing is not None:
@@ -159,6 +169,13 @@ def open_incident(
             raise
         return existing, False
     return incident, True
+
+
+def declared_key(actor, token: str) -> str:
+    """The dedupe key of a declare form's token: per person, so a token seen by another
+    person declares nothing of theirs; hashed, so the key never shows the token."""
+    digest = hashlib.sha256(f"{actor.pk}:{token}".encode()).hexdigest()
+    return f"declared:{digest}"
 
 
 def _open_with_key(dedupe_key: str) -> Incident | None:

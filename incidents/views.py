@@ -2,6 +2,7 @@
 call services; the services ask the authority engine and refuse with 403 (PermissionDenied)."""
 
 import datetime
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,10 +52,10 @@ def incident_list(request):
 
 @login_required
 def declare(request):
-    form = DeclareForm(request.POST or None)
+    form = DeclareForm(request.POST or None, initial={"declare_token": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        incident, _ = services.open_incident(
+        incident, created = services.open_incident(
             actor=request.user,
             title=data["title"],
             severity=data["severity"],
@@ -62,8 +63,14 @@ def declare(request):
             workspace=data["workspace"],
             client_facing=data["client_facing"],
             review_required=data["review_required"],
+            declare_token=data["declare_token"],
         )
-        messages.success(request, f"Incident #{incident.pk} declared; the On-Call is paged.")
+        if created:
+            messages.success(request, f"Incident #{incident.pk} declared; the On-Call is paged.")
+        else:
+            messages.info(
+                request, f"This form already declared incident #{incident.pk}; here it is."
+            )
         return redirect(incident)
     return render(request, "incidents/declare.html", {"form": form})
 

@@ -1,5 +1,6 @@
 """Demo rotation for `seed_demo` (idempotent): `ingestion`, Europe/London, four engineers with
-readiness attested, weeks from the current week on (D9 §3.2)."""
+readiness attested, weeks from yesterday on (D9 §3.2) so the demo incidents of the last
+hours find who was on call."""
 
 import datetime
 
@@ -48,7 +49,10 @@ def seed(*, stdout) -> None:
         )
     now = timezone.now()
     services.generate_weeks(
-        rotation=rotation, actor=None, start=now, until=now + datetime.timedelta(weeks=8)
+        rotation=rotation,
+        actor=None,
+        start=now - datetime.timedelta(days=1),
+        until=now + datetime.timedelta(weeks=8),
     )
     reminders.keep_generated(now=now)
     stdout.write(

@@ -45,14 +45,22 @@ class SwapRequestForm(forms.Form):
     )
     reason = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, *args, rotation, user, **kwargs):
+    def __init__(self, *args, rotation, user, week=None, **kwargs):
+        """`week`: the week chosen on My shifts ("Ask for cover"), whose range and tier the
+        form starts from; without it, the next week."""
         self.rotation = rotation
         initial = kwargs.setdefault("initial", {})
         now = datetime.datetime.now(datetime.UTC)
-        start = schedule.rotation_next_handoff(
-            rotation, schedule.rotation_handoff_on_or_before(rotation, now)
-        )
-        end = schedule.rotation_next_handoff(rotation, start)
+        if week is not None:
+            start, end = week.starts_at, week.ends_at
+            initial.setdefault(
+                "tier", Tier.SECONDARY if week.secondary_id == user.pk else Tier.PRIMARY
+            )
+        else:
+            start = schedule.rotation_next_handoff(
+                rotation, schedule.rotation_handoff_on_or_before(rotation, now)
+            )
+            end = schedule.rotation_next_handoff(rotation, start)
         zone = rotation.zone
         initial.setdefault("starts_at", start.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))
         initial.setdefault("ends_at", end.astimezone(zone).strftime("%Y-%m-%dT%H:%M"))

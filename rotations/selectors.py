@@ -11,10 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
 
-from governance.models import OnCallTier
+from governance.models import HandoffChecklistItem, OnCallTier
 from governance.policy import render
 from governance.policy import selectors as governance_selectors
-from rotations.models import Override, Rotation, RotationWeek, SwapRequest, Tier
+from rotations.models import Handoff, Override, Rotation, RotationWeek, SwapRequest, Tier
 
 INGESTION_OWNER = "ingestion_owner"
 TIER_KEYS = (Tier.PRIMARY.value, Tier.SECONDARY.value, INGESTION_OWNER)
@@ -252,3 +252,42 @@ def schedule_rows(count: int) -> list[tuple[str, str, str]]:
         )
         for number, (week, primary, secondary, _overrides) in enumerate(weeks, start=1)
     ]
+
+
+def handoffs_waiting_on(user, *, at: datetime.datetime) -> list[dict]:
+    """Handoffs of the coming day (or the last hour, D9 §3.3 "within one hour") where `user` is
+    outgoing or incoming and items of their side are still unticked."""
+    items = {side: 0 for side in HandoffChecklistItem.Side.values}
+    for side in HandoffChecklistItem.objects.values_list("side", flat=True):
+        items[side] += 1
+    handoffs = (
+        Handoff.objects.filter(
+            at__gte=at - datetime.timedelta(hours=1), at__lte=at + datetime.timedelta(days=1)
+        )
+        .filter(
+            Q(outgoing_primary=user)
+            | Q(outgoing_secondary=user)
+            | Q(incoming_primary=user)
+            | Q(incoming_secondary=user)
+        )
+        .select_related(
+            "rotation",
+            "outgoing_primary",
+            "outgoing_secondary",
+            "incoming_primary",
+            "incoming_secondary",
+        )
+        .prefetch_related("checks__item")
+        .order_by("at")
+    )
+    waiting = []
+    for handoff in handoffs:
+        for side in ("outgoing", "incoming"):
+            if user not in handoff.people(side):
+                continue
+            ticked = sum(1 for check in handoff.checks.all() if check.item.side == side)
+            if ticked < items[side]:
+                waiting.append(
+                    {"handoff": handoff, "side": side, "ticked": ticked, "items": items[side]}
+                )
+    return waiting

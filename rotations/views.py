@@ -175,8 +175,13 @@ def swap_inbox(request):
 @login_required
 def swap_new(request, slug):
     rotation = get_object_or_404(Rotation, slug=slug)
+    # "Ask for cover" on My shifts names the week (?week=<pk>); a stale or foreign one is ignored.
+    week = rotation.weeks.filter(pk=inputs.integer(request.GET, "week") or 0).first()
     form = SwapRequestForm(
-        request.POST if request.method == "POST" else None, rotation=rotation, user=request.user
+        request.POST if request.method == "POST" else None,
+        rotation=rotation,
+        user=request.user,
+        week=week,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

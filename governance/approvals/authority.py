@@ -12,6 +12,9 @@ def _approval_rule(user, *, action, obj: ApprovalRequest, at) -> Decision:
     never the requester or the executor. A backup may decide once the deadline has passed or
     the requirement was escalated at once because nobody else held the role (D9 §1.3; issue 12
     point 2: the backup acts when the primary does not answer in time)."""
+    if obj is None:
+        # "Who may?" asked without naming a request: the answer depends on the request.
+        return Decision(False, "Name the approval request (its #): who may decide depends on it.")
     if user.pk in (obj.requester_id, obj.executor_id):
         return Decision(
             False, "You requested or will carry out this action; someone else must approve it."

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from governance import authority
 from governance.authority.engine import RULES
+from governance.authority.labels import action_labels
 from governance.core import inputs
 from governance.killswitch import services as killswitch
 from governance.models import (
@@ -19,11 +20,13 @@ from governance.models import (
 )
 
 
-def _actions() -> list[str]:
+def _actions() -> list[tuple[str, str]]:
+    """(key, words) of every action, in the order of their words."""
     keys = set(RULES) | {
         f"decision.{key}" for key in DecisionAuthority.objects.values_list("key", flat=True)
     }
-    return sorted(keys)
+    labels = action_labels(keys)
+    return sorted(labels.items(), key=lambda item: item[1])
 
 
 def _subject(request, action: str, *, at):
@@ -60,9 +63,11 @@ def who_may(request):
     engine's answer (with its reason) for you."""
     now = timezone.now()
     action = request.GET.get("action", "")
+    actions = _actions()
     context = {
-        "actions": _actions(),
+        "actions": actions,
         "action": action,
+        "action_label": dict(actions).get(action, action),
         "scenarios": KillSwitchScenario.objects.all(),
         "workspaces": Workspace.objects.all(),
         "rollback_types": RollbackType.objects.all(),

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from governance import authority
+from governance.compliance.incident_scope import incident_requests
 from governance.core.spreadsheet import SpreadsheetSafeWriter
 from governance.duties.services import local_zone
 from governance.models import (
@@ -455,10 +456,7 @@ def incident_evidence(incident) -> bytes:
     for moment in dict.fromkeys(e.at for e in events):
         roles += [[moment.isoformat(), role, person] for role, person in roles_at(moment)]
     decisions = [["decided_at", "request", "role", "person", "verdict", "statement", "policy"]]
-    requests = ApprovalRequest.objects.filter(
-        created_at__gte=incident.opened_at,
-        created_at__lte=incident.resolved_at or timezone.now(),
-    )
+    requests = incident_requests(incident)
     for d in ApprovalDecision.objects.filter(request__in=requests).select_related(
         "request", "role", "person", "policy_version"
     ):

@@ -1,11 +1,11 @@
 """Compliance report pages: the month's figures (page and CSV) and the evidence pack.
 
-Open to the holders of the Ingestion Owner and SRE Lead roles (and superusers): the report names
-people and their pages.
+Open to whom the authority engine allows "compliance.read" (D9 §2.1: the roles Responsible,
+Accountable or Consulted for a review the report feeds, `governance/compliance/authority.py`);
+a refusal is the styled 403 page with the engine's reason.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
@@ -17,16 +17,9 @@ from governance.core import inputs
 from governance.core.spreadsheet import SpreadsheetSafeWriter
 from incidents.models import Incident
 
-READERS = {authority.OWNER, "sre_lead"}
-
 
 def _require_reader(user) -> None:
-    if user.is_superuser or authority.roles_of(user) & READERS:
-        return
-    raise PermissionDenied(
-        "Only the Ingestion Owner or the SRE Lead may read the compliance report; you hold: "
-        f"{authority.holds_text(authority.roles_of(user))}."
-    )
+    authority.require(user, "compliance.read")
 
 
 def _month(request) -> tuple[int, int]:

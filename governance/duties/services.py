@@ -49,12 +49,14 @@ def local_zone() -> zoneinfo.ZoneInfo:
 
 
 def raci(activity: RaciActivity) -> dict[str, list[Role]]:
-    """D9 §2.1: the roles of each letter (R, A, C, I) of `activity`, in table order."""
-    letters: dict[str, list[Role]] = defaultdict(list)
+    """D9 §2.1: the roles of each letter of `activity`, letters in legend order (R, A, C, I),
+    roles in table order. A plain dict: templates look up `.items` as a key first, and a
+    defaultdict would answer that lookup with an empty list (the empty RACI column)."""
+    letters: dict[str, list[Role]] = {letter: [] for letter in RaciEntry.Letter.values}
     entries = RaciEntry.objects.filter(activity=activity).select_related("role")
     for entry in entries.order_by("role__position", "role__key"):
         letters[entry.letter].append(entry.role)
-    return letters
+    return {letter: roles for letter, roles in letters.items() if roles}
 
 
 def holders_of(roles, *, at: datetime.datetime) -> list:

@@ -201,6 +201,21 @@ def approver_states(request: ApprovalRequest, *, at: datetime | None = None) -> 
     return rows
 
 
+def requester_sign_off(target) -> dict | None:
+    """The requester's own sign-off on a gate review, as a decision row of the record: D9 §6.2
+    "GA approval requires all" — the Owner who opens the GA review signs by confirming their
+    statement there (their roles count as given), so the record lists that sign-off too."""
+    if not isinstance(target, PhaseAdvance) or not target.requester_role_keys:
+        return None
+    roles = [authority.role_name(key) for key in target.requester_role_keys]
+    return {
+        "decided_at": target.requested_at,
+        "person": target.requested_by,
+        "role_names": ", ".join(roles),
+        "statement": target.requester_statement or "Requested the review (counts as given).",
+    }
+
+
 def voided_decisions(request: ApprovalRequest):
     return request.decisions.exclude(revision=request.revision).select_related("person", "role")
 

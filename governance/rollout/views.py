@@ -52,9 +52,9 @@ class AdvanceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    verdict = forms.ChoiceField(
-        choices=ApprovalDecision.Verdict.choices, widget=forms.RadioSelect, initial="approve"
-    )
+    # Nothing preselected: a decision is chosen, never defaulted (a preselected Approve stood
+    # checked right after the person's own veto).
+    verdict = forms.ChoiceField(choices=ApprovalDecision.Verdict.choices, widget=forms.RadioSelect)
     statement = forms.CharField(
         required=False,
         label="Statement, or the reason of a veto",
@@ -361,6 +361,7 @@ def signoff_print(request, pk: int):
             "signoff": signoff,
             "target": target,
             "decisions": signoff.decisions.select_related("person", "role", "policy_version"),
+            "requester_row": rollout.requester_sign_off(target),
         },
     )
 

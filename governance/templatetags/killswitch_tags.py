@@ -1,4 +1,6 @@
-"""Dashboard cards of the kill switch: its state and my pending approvals; `approval_url`."""
+"""Dashboard cards of the kill switch: its state and the overdue approvals; `approval_url`.
+
+My own pending approvals are on the home's "Waiting on you" (governance/portal/home.py)."""
 
 from django import template
 from django.utils import timezone
@@ -11,14 +13,12 @@ register = template.Library()
 
 @register.inclusion_tag("governance/killswitch/dashboard_cards.html", takes_context=True)
 def kill_switch_cards(context):
-    user = context["request"].user
     now = timezone.now()
     live = KillSwitchActivation.objects.filter(status__in=KillSwitchActivation.LIVE).select_related(
         "scenario", "workspace", "activated_by", "severity"
     )
     return {
         "live": live,
-        "pending": approvals.pending_for(user, at=now),
         "overdue": approvals.overdue_requirements(now=now)[:20],
     }
 

@@ -137,8 +137,8 @@ def test_the_owner_reads_the_page_with_links_and_the_csv(client, owner, history)
     assert f"Acknowledged within 15 min,2,3,{history['b'].pk}" in text
 
 
-def test_someone_without_owner_or_sre_lead_role_may_not_read_the_report(client, pm, history):
-    client.force_login(pm)
+def test_someone_only_informed_of_the_reviews_may_not_read_the_report(client, support, history):
+    client.force_login(support)
     assert client.get(reverse("compliance:report")).status_code == 403
     pack = reverse("compliance:incident_pack", args=[history["a"].pk])
     assert client.get(pack).status_code == 403

@@ -321,11 +321,11 @@ def test_the_month_evidence_pack_holds_the_timeline_roles_decisions_and_mails(
     assert [r["subject"] for r in _read(pack, "mails.csv")] == ["Mail jan"]
 
 
-def test_the_month_pack_link_is_on_the_report_and_refused_to_others(client, owner, pm, month):
+def test_the_month_pack_link_is_on_the_report_and_refused_to_others(client, owner, support, month):
     client.force_login(owner)
     page = client.get(reverse("compliance:report"), {"month": "2025-01"}).content.decode()
     url = reverse("compliance:month_pack", args=[2025, 1])
     assert url in page
     assert client.get(reverse("compliance:month_pack", args=[2025, 13])).status_code == 400
-    client.force_login(pm)
+    client.force_login(support)
     assert client.get(url).status_code == 403

@@ -1,4 +1,4 @@
-"""The dashboard's "My duties" card: my due and overdue duty instances with a check-in link."""
+"""The home's "Waiting on you": my due and overdue duty instances with a check-in button."""
 
 import datetime
 
@@ -42,24 +42,24 @@ def duties_of(make_user):
     }
 
 
-def test_the_card_lists_my_due_and_overdue_duties_with_a_check_in_link(client, duties_of):
+def test_the_home_lists_my_due_and_overdue_duties_with_a_check_in_button(client, duties_of):
     client.force_login(duties_of["eng"])
     page = client.get(reverse("dashboard")).content.decode()
-    card = page[page.index('id="duties-card"') :]
-    card = card[: card.index("</div>")]
+    card = page[page.index('id="waiting"') :]
+    card = card[: card.index("</section>")]
     for key in ("due", "overdue"):
         assert reverse("duties:detail", args=[duties_of[key].pk]) in card
     for key in ("done", "future", "others"):
         assert reverse("duties:detail", args=[duties_of[key].pk]) not in card
-    assert card.count("Check in</a>") == 2
+    assert card.count(">Check in</a>") == 2
     assert card.count("<strong>overdue</strong>") == 1
     # Oldest first: the overdue one leads.
     overdue = card.index(reverse("duties:detail", args=[duties_of["overdue"].pk]))
     assert overdue < card.index(reverse("duties:detail", args=[duties_of["due"].pk]))
 
 
-def test_someone_with_no_duty_due_sees_an_empty_card(client, duties_of, outsider):
+def test_someone_with_no_duty_due_sees_nothing_waiting(client, duties_of, outsider):
     client.force_login(outsider)
     page = client.get(reverse("dashboard")).content.decode()
-    assert 'id="duties-card"' in page and "No duty waits for you." in page
+    assert 'id="waiting"' in page and "Nothing waits on you." in page
     assert reverse("duties:detail", args=[duties_of["due"].pk]) not in page

@@ -7,7 +7,12 @@ from django.db import transaction
 
 DEMO_ADMIN = ("admin", "admin")
 # Each module exposes `seed(*, stdout)`; they run in this order (people first, then their shifts).
-DEMO_MODULES = ["governance.policy.demo", "rotations.demo", "incidents.demo"]
+DEMO_MODULES = [
+    "governance.policy.demo",
+    "rotations.demo",
+    "governance.duties.demo",
+    "incidents.demo",
+]
 
 
 class Command(BaseCommand):

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "phase.advance": "Open a phase gate review (D9 §6.1)",
     "policy.publish": "Publish a new policy version (D9 §9)",
     "rollback.request": "Request a rollback sign-off (D9 §6.3)",
+    "rollback.revalidate": "Record the Full P0 revalidation after a rollback (D9 §5.3)",
     "rotations.handoff.check_item": "Tick a handoff checklist item (D9 §3.3)",
     "rotations.swap.approve": "Approve a shift swap (D9 §3.2)",
     "rotations.swap.cancel": "Cancel a shift swap (D9 §3.2)",

@@ -108,7 +108,11 @@ def live_tables() -> dict[str, list[dict]]:
 def instances(tables: dict[str, list[dict]], model: type[models.Model]) -> list[models.Model]:
     """Unsaved instances of `model`'s rows in `tables` (a draft's or `live_tables()`), by pk."""
     rows = tables.get(table_label(model), [])
-    return [d.object for d in serializers.deserialize("python", rows)]
+    objects = [d.object for d in serializers.deserialize("python", rows)]
+    for obj in objects:
+        # Each row mirrors a live row: validation compares it with the others, not itself.
+        obj._state.adding = False
+    return objects
 
 
 def form_class(model: type[models.Model]) -> type[forms.ModelForm]:

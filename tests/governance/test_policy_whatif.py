@@ -247,3 +247,50 @@ def test_the_command_prints_the_same_report(month, owner, clock):
     text = out.getvalue()
     assert "Escalation reached: P1 Secondary joins" in text and "2 event(s) differ" in text
     assert "at_minute 15 → 10" in text
+
+
+def test_the_pages_draft_edit_diff_replay_and_publish(month, owner, client):
+    client.force_login(owner)
+    response = client.post(reverse("whatif:list"), {"title": "Secondary at 10 min"})
+    draft = PolicyDraft.objects.get()
+    assert response.url == reverse("whatif:draft", args=[draft.pk])
+    pk = _step("P1", "on_call_secondary").pk
+    url = reverse("whatif:edit_row", args=[draft.pk, STEP, pk])
+    assert "at_minute" in client.get(url).content.decode()
+    bad = client.post(url, _form_data(draft, STEP, pk, at_minute="soon"))
+    assert bad.status_code == 400 and "Enter a whole number" in bad.content.decode()
+    client.post(url, _form_data(draft, STEP, pk, at_minute=10))
+    page = client.get(reverse("whatif:draft", args=[draft.pk])).content.decode()
+    assert "Changes against the live policy" in page and "<strong>10</strong>" in page
+    page = client.get(
+        reverse("whatif:draft", args=[draft.pk]), {"replay": "1", "since": "2030-01-05"}
+    ).content.decode()
+    assert "What-if replay" in page and "Escalation reached: P1 Secondary joins" in page
+    bad = client.get(
+        reverse("whatif:draft", args=[draft.pk]), {"replay": "1", "since": "2031-01-01"}
+    )
+    assert "The window must start in the past." in bad.content.decode()
+    response = client.post(
+        reverse("whatif:publish", args=[draft.pk]),
+        {
+            "version": "1.1",
+            "date": "2030-01-16",
+            "change_summary": "Secondary at 10",
+            "since": "2030-01-05",
+        },
+    )
+    request = ApprovalRequest.objects.get(kind="policy.publish")
+    assert response.url == reverse("rollout:signoff", args=[request.pk])
+    assert "What-if replay" in client.get(response.url).content.decode()
+
+
+def test_the_pages_refuse_who_may_not_propose_a_version(month, owner, outsider, client):
+    draft = drafts.open_draft(actor=owner, title="Owner's")
+    client.force_login(outsider)
+    assert client.get(reverse("whatif:list")).status_code == 403
+    assert client.get(reverse("whatif:draft", args=[draft.pk])).status_code == 403
+    pk = _step("P1", "on_call_secondary").pk
+    url = reverse("whatif:edit_row", args=[draft.pk, STEP, pk])
+    assert client.post(url, {"at_minute": "1"}).status_code == 403
+    draft.refresh_from_db()
+    assert drafts.diff(draft.tables) == []

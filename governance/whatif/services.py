@@ -84,6 +84,8 @@ class WhatIf:
             "title": self.draft.title,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "window": f"{timezone.localtime(self.start):%Y-%m-%d %H:%M} – "
+            f"{timezone.localtime(self.end):%Y-%m-%d %H:%M %Z}",
             "figures": self.rows(),
             "differences_total": len(self.differences),
             "differences": [

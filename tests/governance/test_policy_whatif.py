@@ -294,3 +294,29 @@ def test_the_pages_refuse_who_may_not_propose_a_version(month, owner, outsider, 
     assert client.post(url, {"at_minute": "1"}).status_code == 403
     draft.refresh_from_db()
     assert drafts.diff(draft.tables) == []
+
+
+def test_the_replay_costs_the_same_queries_with_more_incidents_in_a_batch(month, owner):
+    from incidents.models import Incident
+
+    draft = drafts.open_draft(actor=owner, title="Nothing")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            whatif.what_if(draft=draft, since=SINCE, at=AT)
+        return len(queries.captured_queries)
+
+    few = count()
+    severity = month["A"].severity
+    for n in range(40):  # the days of A and B: no new instant where holders change
+        opened = t(1, 10 if n % 2 else 15, 11, n)
+        Incident.objects.create(
+            title=f"More {n}",
+            severity=severity,
+            opened_at=opened,
+            ladder_started_at=opened,
+            acknowledged_at=opened,
+            resolved_at=opened,
+            status="resolved",
+        )
+    assert count() == few

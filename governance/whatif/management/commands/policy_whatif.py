@@ -41,7 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
         self.stdout.write(f"What-if: draft #{policy_draft.pk} {policy_draft.title}")
-        self.stdout.write(f"Window: {data['start']} – {data['end']}\n")
+        self.stdout.write(f"Window: {data['window']}\n")
         width = max(len(row["figure"]) for row in data["figures"])
         self.stdout.write(f"{'Figure':<{width}}  {'Live':>20}  {'Draft':>20}")
         for row in data["figures"]:

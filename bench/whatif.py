@@ -42,6 +42,7 @@ from governance.models import (  # noqa: E402
     ApprovalRequest,
     ApprovalRequirement,
     EscalationStep,
+    KillSwitchAction,
     KillSwitchActivation,
     KillSwitchScenario,
     PolicyDraft,
@@ -96,13 +97,15 @@ def seed_people():
 def seed_pauses(engineers, owner, rng):
     scenario = KillSwitchScenario.objects.get(key="error_rate_10")
     severity = Severity.objects.get(key="P2")
+    action = KillSwitchAction.objects.get(key="pause_short")
     owner_role = Role.objects.get(key="ingestion_owner")
     activations = KillSwitchActivation.objects.bulk_create(
         KillSwitchActivation(
             scenario=scenario,
+            action=action,
             severity=severity,
-            scope="workspace",
-            scope_key=f"ws{n}",
+            scope="global",
+            scope_key="global",
             reason="bench",
             activated_by=engineers[n % ENGINEERS],
             activated_at=(at := START + rng.randrange(DAYS * 1440) * MINUTE),

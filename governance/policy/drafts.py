@@ -244,7 +244,7 @@ def serializable(obj: models.Model, name: str):
     return obj._meta.get_field(name).value_from_object(obj)
 
 
-def apply_draft(draft: PolicyDraft, *, actor, at: datetime) -> int:
+def apply_draft(*, draft: PolicyDraft, actor, at: datetime) -> int:
     """The draft's version was approved (D9 §9): its changed rows replace the live ones, each
     saved with history naming the draft. Returns how many rows changed."""
     applied = 0

@@ -782,7 +782,7 @@ def _put_in_force(draft: PolicyVersion, *, actor, at: datetime) -> None:
     _save(draft, actor=actor, reason="Approved and published")
     policy_draft = PolicyDraft.objects.filter(version=draft).first()
     if policy_draft is not None:
-        drafts.apply_draft(policy_draft, actor=actor, at=at)
+        drafts.apply_draft(draft=policy_draft, actor=actor, at=at)
 
 
 @kinds.on_quorum(KIND_PUBLISH)

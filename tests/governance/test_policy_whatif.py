@@ -320,3 +320,15 @@ def test_the_replay_costs_the_same_queries_with_more_incidents_in_a_batch(month,
             status="resolved",
         )
     assert count() == few
+
+
+def test_the_command_refuses_an_unknown_draft_or_a_bad_date(month, owner):
+    from django.core.management.base import CommandError
+
+    draft = drafts.open_draft(actor=owner, title="Nothing")
+    with pytest.raises(CommandError, match="no policy draft #999"):
+        call_command("policy_whatif", "--draft", "999")
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("policy_whatif", "--draft", str(draft.pk), "--since", "yesterday")
+    with pytest.raises(CommandError, match="at most one year"):
+        call_command("policy_whatif", "--draft", str(draft.pk), "--since", "2020-01-01")

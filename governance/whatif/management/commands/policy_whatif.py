@@ -1,8 +1,8 @@
+import datetime
 import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_date
 
 from governance.models import PolicyDraft
 from governance.whatif.services import what_if
@@ -29,9 +29,10 @@ class Command(BaseCommand):
             raise CommandError(f"There is no policy draft #{draft}.")
         day = None
         if since:
-            day = parse_date(since) if len(since) == 10 else None
-            if day is None:
-                raise CommandError(f"--since: {since!r} is not a date (YYYY-MM-DD).")
+            try:
+                day = datetime.date.fromisoformat(since)
+            except ValueError:
+                raise CommandError(f"--since: {since!r} is not a date (YYYY-MM-DD).") from None
         try:
             report = what_if(draft=policy_draft, since=day)
         except ValidationError as error:

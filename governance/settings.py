@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "governance",
     "rotations",
     "incidents",
+    "governance.whatif",
 ]
 
 MIDDLEWARE = [

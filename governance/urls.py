@@ -19,6 +19,7 @@ from governance.portal import views as dashboard
 from governance.portal.api import api as portal_api
 from governance.portal.metrics import metrics
 from governance.rollout import views as rollout_views
+from governance.whatif import views as whatif_views
 from incidents.alert_api import alertmanager_webhook, events_v2_enqueue
 from rotations.views import api_oncall
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("policy/", policy.policy, name="policy"),
     path("policy/D9.md", policy.policy_markdown, name="policy_markdown"),
     path("policy/role-changes/<int:pk>/", policy.role_change, name="role_change"),
+    path("policy/drafts/", include((whatif_views.urlpatterns, "whatif"))),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", auth.AdminLoginView.as_view(), name="admin_login"),

@@ -15,6 +15,8 @@ at most once per incident whatever the number of steps naming them (outbox dedup
 """
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -70,35 +72,146 @@ def update_cadence() -> datetime.timedelta:
     return datetime.timedelta(minutes=minutes)
 
 
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step an incident's tracks hold, as the policy rows plan it (not yet saved)."""
+
+    kind: str
+    key: str
+    label: str
+    at_minute: int
+    role: Role | None
+    action: str
+    due_at: datetime.datetime
+    if_unresolved: bool = False
+    severity_key: str = ""
+
+    @property
+    def is_page(self) -> bool:
+        return self.role is not None and self.action in PAGE_ACTIONS
+
+
+def ladder_plan(
+    steps: Iterable[EscalationStep], *, severity_key: str, start: datetime.datetime
+) -> list[PlannedStep]:
+    """D9 §4.2: the ladder of one severity (its `EscalationStep` rows), due from `start`.
+    Pure: the live freeze and the what-if replay both plan with it."""
+    return [
+        PlannedStep(
+            kind=IncidentStep.Kind.LADDER,
+            key=ladder_key(step.role, step.action),
+            label=step.cell_text(),
+            severity_key=severity_key,
+            at_minute=step.at_minute,
+            role=step.role,
+            action=step.action,
+            if_unresolved=step.if_unresolved,
+            due_at=start + datetime.timedelta(minutes=step.at_minute),
+        )
+        for step in steps
+    ]
+
+
+def response_plan(
+    tiers: Iterable[OnCallTier], *, opened_at: datetime.datetime
+) -> list[PlannedStep]:
+    """D9 §3.1: tier i pages its escalation target when the tiers up to i have each used
+    their response time without an acknowledgement (`tiers` in position order). Pure."""
+    offset = 0
+    planned = []
+    for tier in tiers:
+        offset += tier.response_minutes
+        if tier.escalates_to is None:
+            continue
+        planned.append(
+            PlannedStep(
+                kind=IncidentStep.Kind.RESPONSE,
+                key=f"response:{tier.key}",
+                label=(
+                    f"{tier.name} has not acknowledged within {tier.response_minutes} min: "
+                    f"page {tier.escalates_to.word(tier.escalates_to_wording)}"
+                ),
+                at_minute=offset,
+                role=tier.escalates_to,
+                action=EscalationStep.Action.JOINS,
+                due_at=opened_at + datetime.timedelta(minutes=offset),
+            )
+        )
+    return planned
+
+
+# What stops each track: acknowledging stops the §3.1 response track; resolving stops both
+# tracks and the §7.1 update reminders (`incidents.services`); a step fires only while due
+# before its track stops.
+STOPPED_BY_ACK = (IncidentStep.Kind.RESPONSE,)
+STOPPED_BY_RESOLVE = (
+    IncidentStep.Kind.LADDER,
+    IncidentStep.Kind.RESPONSE,
+    IncidentStep.Kind.UPDATE,
+)
+
+
+def fires(step: PlannedStep, *, stopped_at: datetime.datetime | None) -> bool:
+    """Whether a planned step fires: due before its track stopped (None: never stopped)."""
+    return stopped_at is None or step.due_at < stopped_at
+
+
+def next_update_slot(due_at: datetime.datetime, cadence: datetime.timedelta) -> datetime.datetime:
+    """D9 §7.1: a missed update slot reminds once; the next slot is one cadence later."""
+    return due_at + cadence
+
+
+def update_reminders(
+    *,
+    opened_at: datetime.datetime,
+    posted: Iterable[datetime.datetime],
+    stopped_at: datetime.datetime,
+    cadence: datetime.timedelta,
+) -> list[datetime.datetime]:
+    """D9 §7.1 "every 30 min": the instants the On-Call is reminded of a missed update, from
+    opening until `stopped_at` (resolution, or the end of the window). An update posted
+    reschedules the slot one cadence after it; a reminder moves it on by one cadence. Pure."""
+    posts = sorted(posted)
+    due = opened_at + cadence
+    reminded = []
+    index = 0
+    while due < stopped_at:
+        if index < len(posts) and posts[index] <= due:
+            due = posts[index] + cadence
+            index += 1
+            continue
+        reminded.append(due)
+        due = next_update_slot(due, cadence)
+    return reminded
+
+
 def freeze_ladder(incident: Incident, *, severity: Severity, start: datetime.datetime) -> None:
     """Copy `severity`'s D9 §4.2 steps onto the incident, due from `start`.
 
     Steps already fired stay fired (not repeated); pending steps of the former ladder that the
     new one does not contain are cancelled; the new ladder's steps are (re)dated from `start`.
     """
-    policy_steps = list(
-        EscalationStep.objects.filter(severity=severity).select_related("role", "severity")
+    policy_steps = EscalationStep.objects.filter(severity=severity).select_related(
+        "role", "severity"
     )
     existing = {step.key: step for step in incident.steps.filter(kind=IncidentStep.Kind.LADDER)}
     wanted = set()
     new_rows = []
-    for policy_step in policy_steps:
-        key = ladder_key(policy_step.role, policy_step.action)
-        wanted.add(key)
-        due_at = start + datetime.timedelta(minutes=policy_step.at_minute)
+    for planned in ladder_plan(policy_steps, severity_key=severity.key, start=start):
+        wanted.add(planned.key)
         fields = {
-            "label": policy_step.cell_text(),
-            "severity_key": severity.key,
-            "at_minute": policy_step.at_minute,
-            "role": policy_step.role,
-            "action": policy_step.action,
-            "if_unresolved": policy_step.if_unresolved,
-            "due_at": due_at,
+            "label": planned.label,
+            "severity_key": planned.severity_key,
+            "at_minute": planned.at_minute,
+            "role": planned.role,
+            "action": planned.action,
+            "if_unresolved": planned.if_unresolved,
+            "due_at": planned.due_at,
         }
-        step = existing.get(key)
+        step = existing.get(planned.key)
         if step is None:
             new_rows.append(
-                IncidentStep(incident=incident, kind=IncidentStep.Kind.LADDER, key=key, **fields)
+                IncidentStep(incident=incident, kind=planned.kind, key=planned.key, **fields)
             )
         elif step.fired_at is None:
             IncidentStep.objects.filter(pk=step.pk, fired_at__isnull=True).update(
@@ -111,30 +224,21 @@ def freeze_ladder(incident: Incident, *, severity: Severity, start: datetime.dat
 
 
 def freeze_response_track(incident: Incident) -> None:
-    """Copy the D9 §3.1 tiers onto the incident: tier i pages its escalation target when the
-    tiers up to i have each used their response time without an acknowledgement."""
-    offset = 0
-    rows = []
-    for tier in OnCallTier.objects.select_related("role", "escalates_to").order_by("position"):
-        offset += tier.response_minutes
-        if tier.escalates_to is None:
-            continue
-        rows.append(
-            IncidentStep(
-                incident=incident,
-                kind=IncidentStep.Kind.RESPONSE,
-                key=f"response:{tier.key}",
-                label=(
-                    f"{tier.name} has not acknowledged within {tier.response_minutes} min: "
-                    f"page {tier.escalates_to.word(tier.escalates_to_wording)}"
-                ),
-                at_minute=offset,
-                role=tier.escalates_to,
-                action=EscalationStep.Action.JOINS,
-                due_at=incident.opened_at + datetime.timedelta(minutes=offset),
-            )
+    """Copy the D9 §3.1 tiers onto the incident (`response_plan`)."""
+    tiers = OnCallTier.objects.select_related("role", "escalates_to").order_by("position")
+    IncidentStep.objects.bulk_create(
+        IncidentStep(
+            incident=incident,
+            kind=planned.kind,
+            key=planned.key,
+            label=planned.label,
+            at_minute=planned.at_minute,
+            role=planned.role,
+            action=planned.action,
+            due_at=planned.due_at,
         )
-    IncidentStep.objects.bulk_create(rows)
+        for planned in response_plan(tiers, opened_at=incident.opened_at)
+    )
 
 
 def schedule_update_reminder(incident: Incident, *, due_at: datetime.datetime) -> None:
@@ -355,7 +459,7 @@ class _Firing:
                 {"incident": incident, "step": step, "what": "update"},
                 f"incident:{incident.pk}:{step.key}:{person.pk}",
             )
-        next_slot = step.due_at + self.cadence()
+        next_slot = next_update_slot(step.due_at, self.cadence())
         self.new_steps.append(
             IncidentStep(
                 incident=incident,

@@ -251,7 +251,7 @@ def acknowledge(
         incident.acknowledged_at = now
         incident.acknowledged_by = actor
         _save(incident, actor=actor, reason=f"Acknowledged from {via}" if via else "Acknowledged")
-        escalation.cancel_steps(incident, kinds=[IncidentStep.Kind.RESPONSE], at=now)
+        escalation.cancel_steps(incident, kinds=escalation.STOPPED_BY_ACK, at=now)
         cancel_pages(event_key_prefix=escalation.page_key_prefix(incident), actor=actor, at=now)
         source = f" from {via}" if via else ""
         _event(
@@ -427,7 +427,7 @@ def resolve(
         _save(incident, actor=actor, reason="Resolved")
         escalation.cancel_steps(
             incident,
-            kinds=[IncidentStep.Kind.LADDER, IncidentStep.Kind.RESPONSE, IncidentStep.Kind.UPDATE],
+            kinds=escalation.STOPPED_BY_RESOLVE,
             at=now,
         )
         review = _open_review(incident, actor=actor, now=now) if needs_review(incident) else None

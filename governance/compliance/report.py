@@ -150,12 +150,7 @@ def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
             incident.severity.key, SeverityFigures(incident.severity.key)
         )
         figures.incidents.append(incident)
-        acknowledged = incident.acknowledged_at
-        acks.add(
-            bool(acknowledged)
-            and acknowledged - incident.opened_at <= datetime.timedelta(minutes=response),
-            incident.pk,
-        )
+        acks.add(acknowledged_in_time(incident, response=response), incident.pk)
         review = getattr(incident, "review", None)
         if incident.severity.key == "P1" and review is not None:
             filed = review.filed_at.astimezone(local_zone()).date() if review.filed_at else None
@@ -192,14 +187,8 @@ def build_report(*, start: datetime.datetime, end: datetime.datetime) -> Report:
     ):
         posted[incident_id].append(at)
     slots = Ratio()
-    slot = datetime.timedelta(minutes=cadence)
     for incident in incidents:
-        marks = sorted([incident.opened_at, *posted[incident.pk]])
-        closing = incident.resolved_at or horizon
-        for previous, following in zip(marks, [*marks[1:], closing], strict=True):
-            if following <= previous and following == closing:
-                continue
-            slots.add(following - previous <= slot, incident.pk)
+        add_update_slots(slots, incident, posted[incident.pk], cadence=cadence, horizon=horizon)
 
     approvals = _approvals(start=start, end=end, horizon=horizon)
     pauses = _long_pauses(start=start, end=end)
@@ -247,10 +236,36 @@ def _approvals(*, start, end, horizon) -> Ratio:
     ratio = Ratio()
     for requirement in requirements:
         decided = first.get((requirement.request_id, requirement.role_id))
-        if decided is None and requirement.due_at >= horizon:
-            continue
-        ratio.add(decided is not None and decided <= requirement.due_at, requirement.request_id)
+        add_deadline(ratio, requirement.request_id, requirement.due_at, decided, horizon=horizon)
     return ratio
+
+
+def acknowledged_in_time(incident, *, response: int) -> bool:
+    """D9 §3.1 Primary "Response Time": acknowledged within `response` minutes of opening."""
+    acknowledged = incident.acknowledged_at
+    return bool(acknowledged) and (
+        acknowledged - incident.opened_at <= datetime.timedelta(minutes=response)
+    )
+
+
+def add_update_slots(ratio: Ratio, incident, posted, *, cadence: int, horizon) -> None:
+    """D9 §7.1 "every N min": each gap between opening, the updates posted and the resolution
+    (or `horizon`) is one slot, kept when it is at most the cadence."""
+    slot = datetime.timedelta(minutes=cadence)
+    marks = sorted([incident.opened_at, *posted])
+    closing = incident.resolved_at or horizon
+    for previous, following in zip(marks, [*marks[1:], closing], strict=True):
+        if following <= previous and following == closing:
+            continue
+        ratio.add(following - previous <= slot, incident.pk)
+
+
+def add_deadline(ratio: Ratio, pk, due_at, decided, *, horizon) -> None:
+    """D9 §5.1 deadline: decided (approved or vetoed) by `due_at`; an undecided one whose
+    deadline is still ahead of `horizon` is not counted yet."""
+    if decided is None and due_at >= horizon:
+        return
+    ratio.add(decided is not None and decided <= due_at, pk)
 
 
 def _long_pauses(*, start, end) -> Ratio:

@@ -31,7 +31,12 @@ DATA_INTEGRITY_SCENARIOS = {"data_corruption": "data_integrity"}
 LONG_PAUSE = timedelta(hours=1)
 
 
-def _due(at: datetime, timing: str, minutes: int | None, *, start: datetime) -> datetime | None:
+def due_instant(
+    at: datetime, timing: str, minutes: int | None, *, start: datetime
+) -> datetime | None:
+    """D9 §5.1 "Owner (within 15 min)", "24h advance": when an approval or a notification
+    asked at `at` for a pause starting at `start` is due (None: no deadline). Pure: the rule
+    below and the what-if replay both use it."""
     if timing == Timing.IMMEDIATE:
         return at
     if timing == Timing.WITHIN:
@@ -116,11 +121,11 @@ def _activate_rule(user, *, action, obj: KillSwitchActivation, at) -> Decision:
     scope_row = f"D9 §2.2 {scope_action.name}"
     approvals = []
     if scenario.approver_id:
-        due = _due(at, scenario.approval_timing, scenario.approval_minutes, start=start)
+        due = due_instant(at, scenario.approval_timing, scenario.approval_minutes, start=start)
         approvals.append(Requirement(scenario.approver.key, due, row))
     extra = [k for k in duty_roles(scope_action, "approve") if k not in held]
     approvals += [Requirement(k, None, scope_row) for k in extra]
-    due = _due(at, scenario.notify_timing, scenario.notify_minutes, start=start)
+    due = due_instant(at, scenario.notify_timing, scenario.notify_minutes, start=start)
     notify = _merge(
         [Requirement(scenario.notify.key, due, row)],
         [Requirement(k, at, scope_row) for k in duty_roles(scope_action, "notify")],

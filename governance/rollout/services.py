@@ -39,6 +39,7 @@ from governance.models import (
     PhaseAdvance,
     PhaseGate,
     PhaseTransition,
+    PolicyDraft,
     PolicyVersion,
     RaciActivity,
     RevalidationCheck,
@@ -51,7 +52,7 @@ from governance.models import (
 )
 from governance.notifications.outbox import notify
 from governance.notifications.selectors import rollout_channel_team
-from governance.policy import selectors
+from governance.policy import drafts, selectors
 from governance.rollout import authority as signoff_authority
 from governance.rollout import selectors as rollout_selectors
 
@@ -777,11 +778,18 @@ def rollback_block(sign_off: RollbackSignOff) -> str:
 
 
 def publish_policy_version(
-    *, actor, version: str, date: date, change_summary: str, at: datetime | None = None
+    *,
+    actor,
+    version: str,
+    date: date,
+    change_summary: str,
+    policy_draft: PolicyDraft | None = None,
+    at: datetime | None = None,
 ) -> PolicyVersion:
     """D9 §9: a new version (version, date, change) goes into force once each role of the
     Document Control table (Ingestion Owner, SRE Lead, PM) has approved it through the approval
-    mechanism; the requester's own §9 role counts as their approval."""
+    mechanism; the requester's own §9 role counts as their approval. A version proposed from a
+    `policy_draft` carries it (with its what-if report) and applies its rows when in force."""
     at = at or timezone.now()
     decision = authority.require(actor, "policy.publish", at=at)
     current = approvals.current_policy_version()
@@ -799,6 +807,12 @@ def publish_policy_version(
             prerequisites=current.prerequisites if current else "",
         )
         _save(draft, actor=actor, reason="New version proposed")
+        if policy_draft is not None:
+            if policy_draft.status != PolicyDraft.Status.OPEN:
+                raise ValidationError(f"Draft #{policy_draft.pk} was already proposed.")
+            policy_draft.version = draft
+            policy_draft.status = PolicyDraft.Status.PROPOSED
+            _save(policy_draft, actor=actor, reason=f"Proposed as v{draft.version}")
         for position, key in enumerate(roles, start=1):
             mine = key in decision.acting_roles
             row = DocumentApproval(
@@ -829,6 +843,9 @@ def _put_in_force(draft: PolicyVersion, *, actor, at: datetime) -> None:
         _save(old, actor=actor, reason=f"Superseded by v{draft.version}")
     draft.status = PolicyVersion.Status.OPERATIONAL
     _save(draft, actor=actor, reason="Approved and published")
+    policy_draft = PolicyDraft.objects.filter(version=draft).first()
+    if policy_draft is not None:
+        drafts.apply_draft(draft=policy_draft, actor=actor, at=at)
 
 
 @kinds.on_quorum(KIND_PUBLISH)

@@ -23,6 +23,7 @@ from governance.models import (
     GaConfirmation,
     Phase,
     PhaseAdvance,
+    PolicyDraft,
     PolicyVersion,
     RaciActivity,
     RollbackReason,
@@ -175,6 +176,13 @@ def request_advance(request):
     return redirect("rollout:overview")
 
 
+def _attached_whatif(target) -> dict | None:
+    """D9 §9: the what-if replay attached when a version was proposed from a policy draft."""
+    if not isinstance(target, PolicyVersion):
+        return None
+    return PolicyDraft.objects.filter(version=target).values_list("report", flat=True).first()
+
+
 def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
     now = timezone.now()
     target = rollout.target_of(signoff)
@@ -194,6 +202,7 @@ def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
         if may
         else [],
     }
+    context["whatif"] = _attached_whatif(target)
     if isinstance(target, PhaseAdvance):
         context["gate_approvers"] = target.gate.approvers.select_related("role")
         context["may_revise"] = request.user.pk == signoff.requester_id and target.status in (
@@ -362,6 +371,7 @@ def signoff_print(request, pk: int):
             "target": target,
             "decisions": signoff.decisions.select_related("person", "role", "policy_version"),
             "requester_row": rollout.requester_sign_off(target),
+            "whatif": _attached_whatif(target),
         },
     )
 

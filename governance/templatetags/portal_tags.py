@@ -11,6 +11,7 @@ register = template.Library()
 NAV = [
     ("Home", "dashboard", None),
     ("Policy", "policy", None),
+    ("Policy drafts", "whatif:list", "policy.publish"),
     ("Rotations", "rotations:list", None),
     ("My shifts", "rotations:my_shifts", None),
     ("Swaps", "rotations:swaps", None),

@@ -9,6 +9,7 @@ from governance.policy.models.communication import (
 )
 from governance.policy.models.decisions import DecisionAuthority, DecisionAuthorityRole
 from governance.policy.models.documents import DocumentApproval, PolicyNote, PolicyVersion
+from governance.policy.models.drafts import PolicyDraft
 from governance.policy.models.escalation import Channel, EscalationContact, EscalationStep, Severity
 from governance.policy.models.killswitch import (
     ActivationLogField,
@@ -52,6 +53,7 @@ __all__ = [
     "Phase",
     "PhaseGate",
     "PhaseGateApprover",
+    "PolicyDraft",
     "PolicyModel",
     "PolicyNote",
     "PolicyVersion",

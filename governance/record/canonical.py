@@ -28,6 +28,7 @@ import json
 import sys
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 
 GENESIS = "0" * 64
@@ -80,7 +81,7 @@ def _read_pack(path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as pack:
             return {name: pack.read(name) for name in pack.namelist() if not name.endswith("/")}
-    except (zipfile.BadZipFile, OSError) as error:  # a CRC mismatch is a BadZipFile too
+    except (zipfile.BadZipFile, zlib.error, OSError) as error:  # a bad CRC is a BadZipFile
         raise PackError(f"{path}: not a readable zip ({error})") from error
 
 

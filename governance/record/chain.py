@@ -164,7 +164,7 @@ class ChainedQuerySet(models.QuerySet):
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             raise ValidationError("Chained records are bulk-created without conflict handling.")
         spec = chained(self.model)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             if any(obj.pk is None for obj in created):
                 raise ValidationError("This database does not return ids from bulk inserts.")
@@ -199,8 +199,10 @@ class ChainedRecord(models.Model):
     def save(self, *args, **kwargs):
         spec = chained(type(self))
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            already = not self._state.adding and _refuse_frozen_change(self)
+        # Refused before any write, so the caller's transaction stays usable.
+        already = not self._state.adding and _refuse_frozen_change(self)
+        # No savepoint: an error fails the caller's transaction, as a plain save does.
+        with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
             if not already and spec.is_record(self):
                 append([self])

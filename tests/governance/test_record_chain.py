@@ -181,3 +181,13 @@ def test_eight_concurrent_writers_leave_one_valid_chain(owner, sre_lead):
     outcome = verify_chain()
     assert outcome.ok, outcome.breaks
     assert ChainHead.objects.get(pk=1).seq == start + WRITERS * EACH
+
+
+def test_the_admin_shows_what_a_published_version_says_read_only(admin_client):
+    published = PolicyVersion.objects.exclude(status=PolicyVersion.Status.DRAFT).first()
+    page = admin_client.get(f"/admin/governance/policyversion/{published.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="change_summary"' not in page.content.decode()
+    draft = PolicyVersion.objects.create(version="9.8", date="2030-01-01", change_summary="New")
+    page = admin_client.get(f"/admin/governance/policyversion/{draft.pk}/change/")
+    assert 'name="change_summary"' in page.content.decode()

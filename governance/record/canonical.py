@@ -35,12 +35,18 @@ GENESIS = "0" * 64
 MANIFEST = "MANIFEST.sha256"
 
 
+# One encoder for every record: json.dumps() with options would build one per call.
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(value):
     """One field value in its canonical JSON form."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            if value.tzinfo is not datetime.UTC:  # the database gives UTC: no conversion then
+                value = value.astimezone(datetime.UTC)
+            value = value.replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds") + "Z"
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
@@ -52,7 +58,7 @@ def encode(value):
 
 def content(fields: dict) -> bytes:
     """The canonical JSON of already encoded fields."""
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _JSON.encode(fields).encode()
 
 
 def digest(fields: dict) -> str:

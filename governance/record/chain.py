@@ -140,8 +140,8 @@ def append(objs: list) -> list[ChainEntry]:
     return entries
 
 
-def _refuse_frozen_change(obj) -> bool:
-    """Whether an existing row is already chained; refuse a change of its chained fields."""
+def _already_chained(obj) -> bool:
+    """Whether an existing row is already chained; a change of its chained fields is refused."""
     entry = ChainEntry.objects.filter(record_type=obj._meta.label_lower, record_id=obj.pk).first()
     if entry is not None and canonical.digest(content_of(obj)) != entry.digest:
         raise ValidationError(
@@ -200,7 +200,7 @@ class ChainedRecord(models.Model):
         spec = chained(type(self))
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         # Refused before any write, so the caller's transaction stays usable.
-        already = not self._state.adding and _refuse_frozen_change(self)
+        already = not self._state.adding and _already_chained(self)
         # No savepoint: an error fails the caller's transaction, as a plain save does.
         with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)

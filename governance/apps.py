@@ -23,6 +23,8 @@ REGISTERING_MODULES = (
     "governance.compliance.sweeps",
     "governance.notifications.tasks",
     "governance.ops.sweeps",
+    "governance.record.records",
+    "governance.record.sweeps",
     "governance.ops.tasks",
     "governance.ops.two_factor",
     "governance.policy.checks",

@@ -12,13 +12,17 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from governance.core.status import register_status_section
+        from governance.record.chain import register_chained
         from governance.rollout import services as rollout
         from incidents import selectors
+        from incidents.models import IncidentEvent
 
         for module in REGISTERING_MODULES:
             import_module(module)
         # No phase advance during an open P1/P2 (issue "Rollout phases").
         rollout.register_blocker(selectors.open_incidents_block)
+        # Issue 20: the incident timeline is part of the tamper-evident record.
+        register_chained(IncidentEvent, fields=["incident", "at", "kind", "actor", "text", "step"])
         register_status_section(
             key="open_incidents",
             template="incidents/status_open_incidents.html",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from governance.models import CommunicationRule, Notification, Role, Severity, Workspace
+from governance.record.chain import ChainedRecord
 
 
 class Incident(models.Model):
@@ -193,7 +194,7 @@ class Responder(models.Model):
         return f"{self.user} as {self.role}"
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(ChainedRecord):
     """One line of the incident timeline; append-only. A fired step has exactly one event."""
 
     class Kind(models.TextChoices):

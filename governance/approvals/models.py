@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from governance.policy.models.documents import PolicyVersion
 from governance.policy.models.roles import Role
+from governance.record.chain import ChainedRecord
 
 
 class ApprovalRequest(models.Model):
@@ -95,7 +96,7 @@ class ApprovalRequirement(models.Model):
         return f"{self.role} for {self.request}"
 
 
-class ApprovalDecision(models.Model):
+class ApprovalDecision(ChainedRecord):
     """An append-only decision: approve (with a statement), veto (with a reason) or withdraw.
 
     Unique (request, role, person, revision, verdict): a person decides once per verdict on a

@@ -36,6 +36,7 @@ from governance.models import (
     RoleAssignment,
 )
 from governance.notifications.outbox import notify
+from governance.record import pack as record_pack
 from incidents.models import Incident, IncidentEvent, IncidentStep, IncidentUpdate, Responder
 from rotations.models import Handoff, Override, RotationWeek
 from rotations.reminders import HOUR
@@ -444,7 +445,7 @@ def _csv(rows) -> str:
     return buffer.getvalue()
 
 
-def _zip(files: dict[str, str]) -> bytes:
+def _zip(files: dict[str, str | bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
         for name, text in files.items():
@@ -462,7 +463,9 @@ def _name(user) -> str:
 
 def incident_evidence(incident) -> bytes:
     """The evidence pack of one incident: a zip of README.md and CSVs — the timeline, who held
-    which role at each moment of it, every decision with its policy version, the mails sent."""
+    which role at each moment of it, every decision with its policy version, the mails sent —
+    and the tamper-evident record of its events and decisions with the script verifying it
+    (issue 20)."""
     events = list(incident.events.select_related("actor").order_by("at", "id"))
     timeline = [["at", "kind", "actor", "text"]] + [
         [e.at.isoformat(), e.kind, e.actor.username if e.actor else "", e.text] for e in events
@@ -472,9 +475,12 @@ def incident_evidence(incident) -> bytes:
         roles += [[moment.isoformat(), role, person] for role, person in roles_at(moment)]
     decisions = [["decided_at", "request", "role", "person", "verdict", "statement", "policy"]]
     requests = incident_requests(incident)
-    for d in ApprovalDecision.objects.filter(request__in=requests).select_related(
-        "request", "role", "person", "policy_version"
-    ):
+    chained_decisions = list(
+        ApprovalDecision.objects.filter(request__in=requests).select_related(
+            "request", "role", "person", "policy_version"
+        )
+    )
+    for d in chained_decisions:
         decisions.append(
             [
                 d.decided_at.isoformat(),
@@ -499,16 +505,20 @@ def incident_evidence(incident) -> bytes:
         f"- Acknowledged: {acknowledged}\n"
         f"- Resolved: {incident.resolved_at.isoformat() if incident.resolved_at else '—'}\n\n"
         "Files: timeline.csv (every event), roles.csv (who held which role at each event), "
-        "decisions.csv (approval decisions with the policy version), mails.csv (mail sent).\n"
+        "decisions.csv (approval decisions with the policy version), mails.csv (mail sent).\n\n"
+        + record_pack.README
     )
     return _zip(
-        {
-            "README.md": readme,
-            "timeline.csv": _csv(timeline),
-            "roles.csv": _csv(roles),
-            "decisions.csv": _csv(decisions),
-            "mails.csv": _csv(mails),
-        }
+        record_pack.sealed(
+            {
+                "README.md": readme,
+                "timeline.csv": _csv(timeline),
+                "roles.csv": _csv(roles),
+                "decisions.csv": _csv(decisions),
+                "mails.csv": _csv(mails),
+                **record_pack.segment_files(records=[*events, *chained_decisions]),
+            }
+        )
     )
 
 
@@ -516,7 +526,8 @@ def month_evidence(*, year: int, month: int) -> bytes:
     """The evidence pack of one month: a zip of README.md (the figures) and CSVs — the timeline
     of the month's incidents, who held which role when (role assignments, rotation weeks and
     overrides in force during the month), every approval decision of the month with the policy
-    version it was made under, and the mails sent. A fixed number of queries."""
+    version it was made under, and the mails sent; the tamper-evident record of those events and
+    decisions with the script verifying it (issue 20). A fixed number of queries."""
 
     start, end = month_bounds(year, month)
     report = build_report(start=start, end=end)
@@ -530,13 +541,13 @@ def month_evidence(*, year: int, month: int) -> bytes:
             for i in figures.incidents
         ]
     incidents[1:] = sorted(incidents[1:], key=lambda row: (row[3], row[0]))
-    timeline = [["at", "incident", "kind", "actor", "text"]] + [
-        [_iso(e.at), e.incident_id, e.kind, _name(e.actor), e.text]
-        for e in IncidentEvent.objects.filter(
-            incident__opened_at__gte=start, incident__opened_at__lt=end
-        )
+    events = list(
+        IncidentEvent.objects.filter(incident__opened_at__gte=start, incident__opened_at__lt=end)
         .select_related("actor")
         .order_by("at", "id")
+    )
+    timeline = [["at", "incident", "kind", "actor", "text"]] + [
+        [_iso(e.at), e.incident_id, e.kind, _name(e.actor), e.text] for e in events
     ]
 
     first_day, last_day = start.date(), (end - datetime.timedelta(days=1)).date()
@@ -596,11 +607,12 @@ def month_evidence(*, year: int, month: int) -> bytes:
         ["decided_at", "request", "kind", "title", "role", "person", "verdict", "statement"]
         + ["policy"]
     ]
-    for d in (
+    month_decisions = list(
         ApprovalDecision.objects.filter(decided_at__gte=start, decided_at__lt=end)
         .select_related("request", "role", "person", "policy_version")
         .order_by("decided_at", "id")
-    ):
+    )
+    for d in month_decisions:
         decisions.append(
             [_iso(d.decided_at), d.request_id, d.request.kind, d.request.title, d.role.name]
             + [d.person.username, d.verdict, d.statement, str(d.policy_version or "")]
@@ -627,16 +639,19 @@ def month_evidence(*, year: int, month: int) -> bytes:
         "in force during the month\n"
         f"- decisions.csv: every approval decision of the month with its policy version "
         f"({len(decisions) - 1})\n"
-        f"- mails.csv: every mail queued in the month ({len(mails) - 1})\n"
+        f"- mails.csv: every mail queued in the month ({len(mails) - 1})\n\n" + record_pack.README
     )
     return _zip(
-        {
-            "README.md": readme,
-            "report.csv": _csv(report_rows(report)),
-            "incidents.csv": _csv(incidents),
-            "timeline.csv": _csv(timeline),
-            "roles.csv": _csv(roles),
-            "decisions.csv": _csv(decisions),
-            "mails.csv": _csv(mails),
-        }
+        record_pack.sealed(
+            {
+                "README.md": readme,
+                "report.csv": _csv(report_rows(report)),
+                "incidents.csv": _csv(incidents),
+                "timeline.csv": _csv(timeline),
+                "roles.csv": _csv(roles),
+                "decisions.csv": _csv(decisions),
+                "mails.csv": _csv(mails),
+                **record_pack.segment_files(records=[*events, *month_decisions]),
+            }
+        )
     )

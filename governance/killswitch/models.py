@@ -17,6 +17,7 @@ from governance.policy.models.killswitch import (
     ResumeAuthority,
     ResumeVerification,
 )
+from governance.record.chain import ChainedRecord
 
 GLOBAL_SCOPE = "global"
 
@@ -116,7 +117,7 @@ class KillSwitchActivation(models.Model):
         return f"Workspace {self.workspace}" if self.workspace_id else "Global"
 
 
-class KillSwitchLogEntry(models.Model):
+class KillSwitchLogEntry(ChainedRecord):
     """D9 §5.2: the append-only activation log. Every required field is stored as it was.
 
     Event "activated" rows are the §5.2 log proper; approvals, the one-hour mark, rejections and
@@ -165,7 +166,7 @@ class KillSwitchLogEntry(models.Model):
         raise ValidationError("The kill-switch log is append-only.")
 
 
-class ResumeCheck(models.Model):
+class ResumeCheck(ChainedRecord):
     """D9 §5.3: one verification ticked before resuming, with who verified it (append-only)."""
 
     activation = models.ForeignKey(

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from governance.policy.models.documents import PolicyVersion
 from governance.policy.models.raci import RaciActivity
 from governance.policy.models.roles import Role
+from governance.record.chain import ChainedRecord
 
 
 class Launch(models.Model):
@@ -85,7 +86,7 @@ class LaunchConsultation(models.Model):
         return f"{self.role} on {self.item}"
 
 
-class GoNoGoDecision(models.Model):
+class GoNoGoDecision(ChainedRecord):
     """D9 §2.1 Go/No-Go decision: outcome and reason, append-only (a new decision replaces)."""
 
     class Outcome(models.TextChoices):

@@ -40,6 +40,12 @@ from governance.notifications.models import (
 from governance.ops.models import ApiToken, SweepHeartbeat
 from governance.policy.models import *  # noqa: F403  (every D9 table, by section)
 from governance.policy.models import __all__ as POLICY_MODELS
+from governance.record.models import (
+    ChainCheckpoint,
+    ChainEntry,
+    ChainHead,
+    ChainVerification,
+)
 from governance.rollout.models import (
     PhaseAdvance,
     PhaseTransition,
@@ -88,4 +94,8 @@ __all__ = [
     "Team",
     "Urgency",
     "SweepHeartbeat",
+    "ChainCheckpoint",
+    "ChainEntry",
+    "ChainHead",
+    "ChainVerification",
 ]

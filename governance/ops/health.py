@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance.notifications.outbox import stuck_mail
 from governance.ops.sweeps import sweep_states
+from governance.record.selectors import last_verification_text
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class Check:
     ok: bool
     detail: str
     parts: dict[str, str] | None = None  # the state of each part (each sweep), for operators
+    # False: shown (and failing `portal_health`) but no reason to take a web process out of
+    # service — another process would serve the same database.
+    blocking: bool = True
 
 
 def check_database(*, now: datetime) -> Check:
@@ -64,8 +68,14 @@ def check_mail(*, now: datetime) -> Check:
     return Check("mail", not findings, " ".join(findings) or "no mail stuck")
 
 
+def check_record(*, now: datetime) -> Check:
+    """Issue 20: the last verification of the tamper-evident record."""
+    ok, detail = last_verification_text()
+    return Check("record", ok, detail, blocking=False)
+
+
 LIVENESS: list[Callable[..., Check]] = [check_database]
-READINESS: list[Callable[..., Check]] = [check_database, check_broker, check_sweeps]
+READINESS: list[Callable[..., Check]] = [check_database, check_broker, check_sweeps, check_record]
 # The command is for people and cron: it also reports mail that is stuck, which is no reason to
 # take a web process out of service.
 OPERATOR: list[Callable[..., Check]] = [*READINESS, check_mail]
@@ -83,7 +93,7 @@ def run_checks(checks: list[Callable[..., Check]], *, now: datetime) -> list[Che
 
 def health_response(checks: list[Callable[..., Check]]) -> JsonResponse:
     results = run_checks(checks, now=timezone.now())
-    healthy = all(result.ok for result in results)
+    healthy = all(result.ok for result in results if result.blocking)
     body = {
         "status": "ok" if healthy else "failing",
         "checks": {

@@ -494,6 +494,12 @@ class PolicyVersionAdmin(PolicyAdmin):
     list_select_related = ()
     inlines = [DocumentApprovalInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A published version is in the tamper-evident record (issue 20): what it says is fixed.
+        if obj is not None and obj.status != PolicyVersion.Status.DRAFT:
+            return ("version", "date", "change_summary")
+        return ()
+
 
 @admin.register(PolicyNote)
 class PolicyNoteAdmin(PolicyAdmin):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from governance.notifications.outbox import stuck_mail
 from governance.ops.sweeps import late_sweeps
 from governance.portal import home
+from governance.record.selectors import last_verification_text
 from rotations.views import oncall_card_context
 
 
@@ -15,6 +16,7 @@ def dashboard(request):
     now = timezone.now()
     user = request.user
     oncall = oncall_card_context(now=now)
+    record_ok, record_text = last_verification_text()
     return render(
         request,
         "governance/dashboard.html",
@@ -26,5 +28,6 @@ def dashboard(request):
             "next_shift": home.next_shift(user, at=now),
             "waiting": home.waiting_on(user, at=now),
             **oncall,
+            "record_health": {"ok": record_ok, "text": record_text},
         },
     )

@@ -17,6 +17,7 @@ from governance.policy.models.base import Phase
 from governance.policy.models.documents import PolicyVersion
 from governance.policy.models.roles import Role
 from governance.policy.models.rollout import PhaseGate, RollbackReason, RollbackType
+from governance.record.chain import ChainedRecord
 
 
 class Rollout(models.Model):
@@ -94,7 +95,7 @@ class PhaseAdvance(models.Model):
         return self.to_phase == Phase.P4
 
 
-class RollbackSignOff(models.Model):
+class RollbackSignOff(ChainedRecord):
     """D9 §6.4: the rollback sign-off form, every field of it, and its approval (D9 §6.3)."""
 
     class Status(models.TextChoices):
@@ -205,7 +206,7 @@ class RollbackSignOffReason(models.Model):
         return str(self.reason)
 
 
-class PhaseTransition(models.Model):
+class PhaseTransition(ChainedRecord):
     """One change of a rollout's phase. Unique per gate review and per rollback: applied once."""
 
     class Kind(models.TextChoices):

@@ -150,11 +150,15 @@ def test_the_evidence_pack_of_an_incident_holds_markdown_and_csvs(client, owner,
     assert response["Content-Type"] == "application/zip"
     pack = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(pack.namelist()) == [
+        "MANIFEST.sha256",
         "README.md",
         "decisions.csv",
         "mails.csv",
+        "record/chain.jsonl",
+        "record/segment.json",
         "roles.csv",
         "timeline.csv",
+        "verify_record.py",
     ]
     assert "incident #" in pack.read("README.md").decode()
 

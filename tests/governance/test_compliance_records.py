@@ -269,13 +269,17 @@ def test_the_month_evidence_pack_holds_the_timeline_roles_decisions_and_mails(
     assert 'filename="evidence-2025-01.zip"' in response["Content-Disposition"]
     pack = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(pack.namelist()) == [
+        "MANIFEST.sha256",
         "README.md",
         "decisions.csv",
         "incidents.csv",
         "mails.csv",
+        "record/chain.jsonl",
+        "record/segment.json",
         "report.csv",
         "roles.csv",
         "timeline.csv",
+        "verify_record.py",
     ]
     readme = pack.read("README.md").decode()
     assert readme.startswith("# Evidence pack: 2025-01")

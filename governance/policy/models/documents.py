@@ -5,9 +5,10 @@ from django.db import models
 
 from governance.policy.models.base import PolicyModel
 from governance.policy.models.roles import Role
+from governance.record.chain import ChainedRecord
 
 
-class PolicyVersion(PolicyModel):
+class PolicyVersion(ChainedRecord, PolicyModel):
     """D9 §9: a version of the policy document."""
 
     class Status(models.TextChoices):

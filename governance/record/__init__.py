@@ -1,0 +1,1 @@
+"""The tamper-evident record (issue 20): append-only rows hash-chained, verified, checkpointed."""

@@ -49,6 +49,7 @@ RECORDS = [
             "revision",
             "policy_version",
             "decided_at",
+            "held_as",
         ],
     ),
     (
@@ -93,6 +94,11 @@ RECORDS = [
         ["launch", "outcome", "reason", "decided_by", "decided_at", "policy_version"],
     ),
     ("policyversion", "date", ["version", "date", "change_summary"]),
+    (
+        "revalidationcheck",
+        "verified_at",
+        ["sign_off", "activity", "verified_by", "verified_role", "verified_at", "note"],
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from governance.models import (
     PhaseTransition,
     PolicyVersion,
     ResumeCheck,
+    RevalidationCheck,
     RollbackSignOff,
 )
 from governance.record.chain import register_chained
@@ -38,6 +39,11 @@ register_chained(
 register_chained(
     ResumeCheck, fields=["activation", "authority", "verification", "verified_by", "verified_at"]
 )
+# D9 §5.3 "Rollback": each item of the Full P0 revalidation, as it was recorded.
+register_chained(
+    RevalidationCheck,
+    fields=["sign_off", "activity", "verified_by", "verified_role", "verified_at", "note"],
+)
 # The approval mechanism: every decision (approve, veto, withdraw) on every kind.
 register_chained(
     ApprovalDecision,
@@ -50,6 +56,7 @@ register_chained(
         "revision",
         "policy_version",
         "decided_at",
+        "held_as",
     ],
 )
 # D9 §6.4: the rollback sign-off form as filed (its status and approval move on; the form not).

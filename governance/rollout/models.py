@@ -158,7 +158,7 @@ class RollbackSignOff(ChainedRecord):
         return f"Rollback {self.from_phase} → {self.to_phase} ({self.rollback_type})"
 
 
-class RevalidationCheck(models.Model):
+class RevalidationCheck(ChainedRecord):
     """D9 §5.3 "Rollback: Full P0 revalidation", one item of it verified after a rollback
     (append-only, once per item). The items are the D9 §2.1 Pre-Launch and Launch checks the
     portal reads as P0's (`governance.rollout.services.REVALIDATION_ACTIVITIES`)."""

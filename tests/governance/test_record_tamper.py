@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from governance.models import ResumeVerification
+from governance.models import RaciActivity, ResumeVerification
 from governance.record.chain import CHAINED
 from governance.record.verify import verify_chain
 from tests.helpers.record import make_record
@@ -19,6 +19,7 @@ CHAINED_MODELS = [
     "governance.phasetransition",
     "governance.policyversion",
     "governance.resumecheck",
+    "governance.revalidationcheck",
     "governance.rollbacksignoff",
     "incidents.incidentevent",
 ]
@@ -32,6 +33,7 @@ EDIT = {
     "governance.phasetransition": ("to_phase", "'P4'"),
     "governance.policyversion": ("change_summary", "'Rewritten'"),
     "governance.resumecheck": ("verified_by_id", None),  # another person: set in the test
+    "governance.revalidationcheck": ("note", "'Rewritten'"),
     "governance.rollbacksignoff": ("other_reason", "'Rewritten'"),
     "incidents.incidentevent": ("text", "'Rewritten'"),
 }
@@ -107,6 +109,9 @@ def test_inserting_a_record_with_sql_is_found_and_named(label, owner, sre_lead):
     if label == "governance.resumecheck":  # one check per verification: another verification
         other = ResumeVerification.objects.exclude(pk=record.verification_id).first()
         values[columns.index("verification_id")] = str(other.pk)
+    if label == "governance.revalidationcheck":  # one check per item: another item
+        other = RaciActivity.objects.exclude(pk=record.activity_id).first()
+        values[columns.index("activity_id")] = str(other.pk)
     table = _table(label)
     with connection.cursor() as cursor:
         cursor.execute(

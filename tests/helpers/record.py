@@ -13,8 +13,10 @@ from governance.models import (
     Launch,
     PhaseTransition,
     PolicyVersion,
+    RaciActivity,
     ResumeCheck,
     ResumeVerification,
+    RevalidationCheck,
     Role,
     RollbackSignOff,
     RollbackType,
@@ -86,6 +88,20 @@ def make_record(label: str, user, other, *, n: int = 0):
             re_ramp_on=at.date() + datetime.timedelta(days=7),
             client_communication=bool(n),
             created_at=at,
+        )
+    if label == "governance.revalidationcheck":
+        sign_off = (
+            RevalidationCheck.objects.first().sign_off
+            if n
+            else make_record("governance.rollbacksignoff", user, other)
+        )
+        return RevalidationCheck.objects.create(
+            sign_off=sign_off,
+            activity=RaciActivity.objects.order_by("id")[n],
+            verified_by=user,
+            verified_role=Role.objects.get(key="ingestion_owner"),
+            verified_at=at,
+            note=f"Checked ({n})",
         )
     if label == "governance.phasetransition":
         return PhaseTransition.objects.create(

@@ -3,7 +3,12 @@ from importlib import import_module
 from django.apps import AppConfig
 
 # The incidents app's registrations: authority rules, approval kinds with their callbacks, sweeps.
-REGISTERING_MODULES = ("incidents.authority", "incidents.services", "incidents.sweeps")
+REGISTERING_MODULES = (
+    "incidents.authority",
+    "incidents.services",
+    "incidents.reviews",
+    "incidents.sweeps",
+)
 
 
 class IncidentsConfig(AppConfig):
@@ -12,13 +17,16 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from governance.core.status import register_status_section
+        from governance.duties.services import register_chase
         from governance.rollout import services as rollout
-        from incidents import selectors
+        from incidents import reviews, selectors
 
         for module in REGISTERING_MODULES:
             import_module(module)
         # No phase advance during an open P1/P2 (issue "Rollout phases").
         rollout.register_blocker(selectors.open_incidents_block)
+        # D9 §2.1: an overdue post-incident review mails the Owner once.
+        register_chase("overdue review(s) chased", reviews.chase_overdue_reviews)
         register_status_section(
             key="open_incidents",
             template="incidents/status_open_incidents.html",

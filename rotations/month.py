@@ -58,6 +58,15 @@ class Day:
     def gap(self) -> bool:
         return any(h.segment.user is None for h in self.holdings)
 
+    @property
+    def tiers(self) -> list[tuple[str, list[Holding]]]:
+        """The day's holdings by tier, primary first: "Primary: Ana → Ben at 09:00"."""
+        return [
+            (Tier(tier).label, mine)
+            for tier in Tier.values
+            if (mine := [h for h in self.holdings if h.segment.tier == tier])
+        ]
+
 
 @dataclass
 class Shift:

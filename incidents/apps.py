@@ -19,7 +19,8 @@ class IncidentsConfig(AppConfig):
         from governance.core.status import register_status_section
         from governance.duties.services import register_chase
         from governance.rollout import services as rollout
-        from incidents import reviews, selectors
+        from governance.rollout.readiness import register_readiness_source
+        from incidents import readiness, reviews, selectors
 
         for module in REGISTERING_MODULES:
             import_module(module)
@@ -27,6 +28,8 @@ class IncidentsConfig(AppConfig):
         rollout.register_blocker(selectors.open_incidents_block)
         # D9 §2.1: an overdue post-incident review mails the Owner once.
         register_chase("overdue review(s) chased", reviews.chase_overdue_reviews)
+        # D9 §6.2 evidence on the gate page: incidents, MTTA/MTTR per phase, follow-ups, reviews.
+        register_readiness_source(readiness.readiness_evidence)
         register_status_section(
             key="open_incidents",
             template="incidents/status_open_incidents.html",

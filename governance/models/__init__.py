@@ -41,6 +41,7 @@ from governance.ops.models import ApiToken, SweepHeartbeat
 from governance.policy.models import *  # noqa: F403  (every D9 table, by section)
 from governance.policy.models import __all__ as POLICY_MODELS
 from governance.rollout.models import (
+    OnCallTrainedAttestation,
     PhaseAdvance,
     PhaseTransition,
     RollbackSignOff,
@@ -71,6 +72,7 @@ __all__ = [
     "KillSwitchLogEntry",
     "KillSwitchState",
     "ResumeCheck",
+    "OnCallTrainedAttestation",
     "PhaseAdvance",
     "PhaseTransition",
     "RollbackSignOff",

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rotations import schedule, selectors
-from rotations.models import Override, Rotation, RotationWeek, SwapRequest, Tier
+from rotations.models import Override, RosterMember, Rotation, RotationWeek, SwapRequest, Tier
 
 MIDNIGHT = datetime.time(0, 0)
 OPEN_SWAPS = (SwapRequest.Status.PENDING, SwapRequest.Status.ACCEPTED)
@@ -264,15 +264,22 @@ def person_month(
     the days they hold one (overrides and swaps applied), with "ask for cover" on their weeks.
     Four queries per rotation, whatever the number of weeks."""
     first, after = _bounds(year, month, months)
+    # Bounds in UTC wide enough for any zone; each rotation's own bounds are computed below.
+    wide_start = datetime.datetime.combine(first, MIDNIGHT, datetime.UTC) - datetime.timedelta(1)
+    wide_end = datetime.datetime.combine(after, MIDNIGHT, datetime.UTC) + datetime.timedelta(1)
+    held = Q(primary=user) | Q(secondary=user)
+    in_range = Q(ends_at__gt=wide_start, starts_at__lt=wide_end)
+    # Subqueries, not joins: a join across weeks and overrides multiplies their rows.
     rotations = list(
         Rotation.objects.filter(
-            Q(roster__user=user)
-            | Q(weeks__primary=user)
-            | Q(weeks__secondary=user)
-            | Q(overrides__user=user)
-        )
-        .distinct()
-        .order_by("name")
+            Q(pk__in=RosterMember.objects.filter(user=user).values("rotation_id"))
+            | Q(pk__in=RotationWeek.objects.filter(held, in_range).values("rotation_id"))
+            | Q(
+                pk__in=Override.objects.filter(
+                    in_range, user=user, cancelled_at__isnull=True
+                ).values("rotation_id")
+            )
+        ).order_by("name")
     )
     grids = _grid(year, month, months, today=timezone.localdate(now))
     for rotation in rotations:
@@ -281,13 +288,13 @@ def person_month(
         end = schedule.to_utc(after, MIDNIGHT, zone)
         weeks, overrides, swaps = _load(rotation, start, end)
         segs = segments(rotation, weeks=weeks, overrides=overrides, start=start, end=end)
-        held = [s for s in segs if getattr(s.user, "pk", None) == user.pk]
+        mine = [s for s in segs if getattr(s.user, "pk", None) == user.pk]
         asked = [s for s in swaps if user.pk in (s.requester_id, s.colleague_id)]
         actions = _shifts(rotation, weeks, segs, user=user, on_roster=False, now=now)
         for grid in grids:
             for row in grid.rows:
                 for day in row.days:
-                    _place(day, held, asked, zone)
+                    _place(day, mine, asked, zone)
                 row_start = schedule.to_utc(row.days[0].day, MIDNIGHT, zone)
                 row_end = schedule.to_utc(row.days[-1].day + datetime.timedelta(1), MIDNIGHT, zone)
                 for week in weeks:

@@ -1,7 +1,8 @@
-"""Benchmark: "who is on call now" and the calendar page with 200 rotations × 5 years of weeks.
+"""Benchmark: "who is on call now" and the month grids with 200 rotations × 5 years of weeks.
 
 Seeds its own database (a fresh SQLite file under /tmp unless DATABASE_URL is set), then prints
-the time and the query count of `on_call_at(now)` and of GET /rotations/<slug>/.
+the time and the query count of `on_call_at(now)`, of a rotation's month grid and of a
+person's (one month and three).
 Seeding writes rows with bulk_create (a benchmark fixture, not an audited change).
 
     .venv/bin/python bench/oncall.py
@@ -119,11 +120,18 @@ def main():
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(viewer)
 
-    def page():
-        response = client.get("/rotations/rotation-137/")
+    def page(path):
+        response = client.get(path)
         assert response.status_code == 200, response.status_code
 
-    measure("calendar page /rotations/rotation-137/", page)
+    for months in (1, 3):
+        path = f"/rotations/rotation-137/?months={months}"
+        measure(f"month grid {path}", lambda path=path: page(path))
+    # A person on the rosters of 30 of the 200 rotations: their own month grid.
+    client.force_login(get_user_model().objects.get(username="bench7"))
+    for months in (1, 3):
+        path = f"/rotations/mine/calendar/?months={months}"
+        measure(f"my month grid {path}", lambda path=path: page(path))
 
 
 if __name__ == "__main__":

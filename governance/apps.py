@@ -15,6 +15,7 @@ REGISTERING_MODULES = (
     "governance.killswitch.sweeps",
     "governance.rollout.authority",
     "governance.rollout.services",
+    "governance.rollout.readiness",
     "governance.rollout.sweeps",
     "governance.duties.services",
     "governance.duties.sweeps",

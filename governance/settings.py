@@ -248,9 +248,9 @@ OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "governance-porta
 ROLLOUT_CHANNEL_TEAM = env_str("ROLLOUT_CHANNEL_TEAM", "ingestion")
 ACKNOWLEDGE_LINK_MAX_AGE_HOURS = env_int("ACKNOWLEDGE_LINK_MAX_AGE_HOURS", 12)
 
-# Incidents: the list standing in for #ingestion-rollout (D9 §7.1); review due in working days.
+# Incidents: the list standing in for #ingestion-rollout (D9 §7.1). When a post-incident review
+# is due is policy data (`Severity.review_due_working_days`), not a setting.
 INCIDENT_DISTRIBUTION_LIST = env_str("INCIDENT_DISTRIBUTION_LIST", "ingestion-rollout@example.com")
-INCIDENT_REVIEW_WORKING_DAYS = env_int("INCIDENT_REVIEW_WORKING_DAYS", 5)
 
 # Celery: Redis in production, kombu's filesystem transport as the embedded default.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

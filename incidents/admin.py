@@ -14,6 +14,7 @@ from incidents.models import (
     AlertGroup,
     ClientCommunication,
     ClientMailDelivery,
+    ContributingFactor,
     FollowUpTicket,
     Incident,
     IncidentEvent,
@@ -130,22 +131,55 @@ class IncidentUpdateAdmin(ReadOnlyAdmin):
 
 @admin.register(FollowUpTicket)
 class FollowUpTicketAdmin(NoDeleteMixin, HistoryAdmin):
-    list_display = ("incident", "summary", "assignee", "created_at", "closed_at")
-    list_filter = ("closed_at",)
+    """Action items are added and closed on the review page (`incidents.reviews`); here their
+    wording and owner may be corrected, never their origin or closing."""
+
+    list_display = ("incident", "summary", "assignee", "due_on", "created_at", "closed_at")
+    list_filter = ("closed_at", ("review", admin.EmptyFieldListFilter))
     search_fields = ("=incident__id", "summary")
     list_select_related = ("incident__severity", "assignee")
     autocomplete_fields = ("incident", "assignee")
-    readonly_fields = ("incident", "created_at")
+    readonly_fields = ("incident", "review", "created_at", "created_by", "closed_at", "closed_by")
 
 
 @admin.register(PostIncidentReview)
 class PostIncidentReviewAdmin(NoDeleteMixin, HistoryAdmin):
-    list_display = ("incident", "due_on", "status", "accountable", "responsible", "filed_at")
+    """Filed and signed off on the review page, through the approval mechanism."""
+
+    list_display = (
+        "incident",
+        "due_on",
+        "status",
+        "accountable",
+        "responsible",
+        "filed_at",
+        "signed_off_at",
+    )
     list_filter = ("status",)
     search_fields = ("=incident__id", "summary")
     list_select_related = ("incident__severity", "accountable", "responsible")
     autocomplete_fields = ("incident", "accountable", "responsible", "filed_by")
-    readonly_fields = ("incident", "status", "summary", "filed_at", "filed_by")
+    readonly_fields = (
+        "incident",
+        "status",
+        "summary",
+        "filed_at",
+        "filed_by",
+        "signed_off_at",
+        "signed_off_by",
+        "overdue_chased_at",
+    )
+
+
+@admin.register(ContributingFactor)
+class ContributingFactorAdmin(ReadOnlyAdmin):
+    """Added on the review page; a record here."""
+
+    list_display = ("review", "description", "added_by", "added_at")
+    list_filter = ()
+    search_fields = ("=review__incident__id", "description")
+    list_select_related = ("review", "added_by")
+    autocomplete_fields = ("review", "added_by")
 
 
 @admin.register(ClientCommunication)

@@ -150,6 +150,64 @@ def may_file_review(user, *, action, obj, at) -> Decision:
     )
 
 
+register("incident.review.edit")(may_file_review)
+
+
+def review_roles(*letters: str) -> set[str]:
+    """The role keys of the D9 §2.1 "Post-incident review" row with any of `letters`."""
+    return set(
+        RaciEntry.objects.filter(
+            activity__key="post_incident_review", letter__in=letters
+        ).values_list("role__key", flat=True)
+    )
+
+
+@register("incident.review.sign_off")
+def may_sign_off_review(user, *, action, obj, at) -> Decision:
+    """D9 §2.1 "Post-incident review": the Accountable role (the Ingestion Owner) signs off a
+    filed review, never the person it names Responsible (who wrote it)."""
+    row = "D9 §2.1 Post-incident review"
+    if obj.status != obj.Status.DONE:
+        return Decision(False, "The review is not filed yet; it is signed off once filed.")
+    if obj.signed_off_at:
+        return Decision(False, "This review is already signed off.")
+    accountable = review_roles(RaciEntry.Letter.ACCOUNTABLE)
+    held = roles_of(user, at=at)
+    if not held & accountable:
+        return Decision(
+            False,
+            f"Only the {_held_text(accountable)} signs off a post-incident review; "
+            f"you hold: {_held_text(held)}.",
+            rows=(row,),
+        )
+    if user.pk == obj.responsible_id:
+        return Decision(
+            False, "The review names you Responsible; the Accountable signs it off.", rows=(row,)
+        )
+    return Decision(True, f"Allowed: you hold {_held_text(held & accountable)} ({row}).")
+
+
+@register("incident.follow_up.close")
+def may_close_follow_up(user, *, action, obj, at) -> Decision:
+    """A follow-up ticket is closed by its assignee, or by the Accountable or Responsible role
+    of D9 §2.1 "Post-incident review"."""
+    row = "D9 §2.1 Post-incident review"
+    if obj.closed_at:
+        return Decision(False, "This follow-up ticket is already closed.")
+    if user.pk == obj.assignee_id:
+        return Decision(True, "Allowed: the ticket is assigned to you.", rows=(row,))
+    allowed = review_roles(RaciEntry.Letter.ACCOUNTABLE, RaciEntry.Letter.RESPONSIBLE)
+    held = roles_of(user, at=at)
+    if held & allowed:
+        return Decision(True, f"Allowed: you hold {_held_text(held & allowed)} ({row}).")
+    return Decision(
+        False,
+        f"Only its assignee or the {_held_text(allowed)} may close a follow-up ticket; "
+        f"you hold: {_held_text(held)}.",
+        rows=(row,),
+    )
+
+
 def client_rule() -> CommunicationRule:
     """D9 §7.2 "Incident (client-facing)", the row a communication follows unless it says."""
     return CommunicationRule.objects.prefetch_related("approvers__role").get(key=CLIENT_RULE)

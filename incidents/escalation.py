@@ -428,6 +428,7 @@ class _Firing:
         primary = next(iter(self.holders("on_call_primary")), None)
         ticket, _ = FollowUpTicket.objects.get_or_create(
             incident=incident,
+            review=None,
             defaults={
                 "created_at": self.now,
                 "assignee": primary,

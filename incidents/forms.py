@@ -1,6 +1,7 @@
 """Forms of the incident pages; the rules themselves live in services and authority rules."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from governance.models import Severity, Workspace
 from incidents.authority import client_rules
@@ -75,3 +76,38 @@ class ClientCommForm(forms.Form):
     )
     status_page_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     email_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FactorForm(forms.Form):
+    description = forms.CharField(
+        label="Contributing factor", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class ActionItemForm(forms.Form):
+    summary = forms.CharField(label="Action", max_length=300)
+    assignee = PersonChoiceField(
+        label="Owner",
+        empty_label="Choose the owner",
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "username"),
+        to_field_name="username",
+    )
+    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SignOffForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Decision",
+        choices=[("approve", "Sign off the review"), ("veto", "Send it back for rework")],
+        widget=forms.RadioSelect,
+    )
+    statement = forms.CharField(
+        label="Statement (required to send it back)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -269,31 +269,63 @@ class IncidentUpdate(models.Model):
 
 
 class FollowUpTicket(models.Model):
-    """D9 §4.2 P3 "Ticket if unresolved": the follow-up ticket record of an incident."""
+    """A follow-up ticket of an incident: the D9 §4.2 P3 "Ticket if unresolved" (one per
+    incident, no review), or an action item of its post-incident review (D9 §2.1), owned by
+    its assignee and due on `due_on`."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="ticket")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="tickets")
+    review = models.ForeignKey(
+        "PostIncidentReview",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        help_text="The review whose action item this ticket is; empty: the §4.2 ladder ticket.",
+    )
     created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     summary = models.CharField(max_length=300)
+    due_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # escalation.ticket(): the §4.2 ladder opens one ticket per incident.
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(review=None), name="follow_up_ladder_ticket_once"
+            )
+        ]
+        indexes = [
+            # the gate page and the follow-up lists: open tickets.
+            models.Index(fields=["closed_at", "due_on"], name="follow_up_open_due"),
+        ]
 
     def __str__(self):
-        return f"Ticket for incident #{self.incident_id}"
+        return f"Ticket #{self.pk} of incident #{self.incident_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class PostIncidentReview(models.Model):
-    """D9 §2.1 "Post-incident review": Owner Accountable, On-Call Responsible; due in working
-    days after resolution; done when its summary is filed."""
+    """D9 §2.1 "Post-incident review": Owner Accountable, On-Call Responsible; due the severity's
+    policy number of working days after resolution; done when its summary is filed (with its
+    contributing factors and action items), then signed off by the Owner."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
-        DONE = "done", "Done"
+        DONE = "done", "Filed"
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="review")
     accountable = models.ForeignKey(
@@ -309,13 +341,54 @@ class PostIncidentReview(models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    signed_off_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the Owner's sign-off (D9 §2.1 A) was recorded."
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    overdue_chased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the Owner was mailed that the review is overdue."
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [
+            # reviews.chase_overdue_reviews(): open reviews past their date, not yet chased.
+            models.Index(fields=["status", "due_on"], name="review_status_due"),
+        ]
 
     def __str__(self):
         return f"Review of incident #{self.incident_id}"
+
+    def get_absolute_url(self):
+        return reverse("incidents:review_page", args=[self.incident_id])
+
+    @property
+    def state_label(self) -> str:
+        """Open, filed and awaiting the Owner's sign-off, or signed off."""
+        if self.status == self.Status.OPEN:
+            return "Open"
+        return "Signed off" if self.signed_off_at else "Filed; awaiting the Owner's sign-off"
+
+
+class ContributingFactor(models.Model):
+    """A contributing factor a post-incident review names (D9 §2.1 "Post-incident review")."""
+
+    review = models.ForeignKey(PostIncidentReview, on_delete=models.CASCADE, related_name="factors")
+    description = models.TextField()
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+
+    def __str__(self):
+        return self.description[:80]
 
 
 class ClientCommunication(models.Model):

@@ -2,7 +2,7 @@
 
 import json
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -176,3 +176,20 @@ def to_acknowledge(user, *, at) -> list[Incident]:
             Q(responders__user=user) | Q(steps__fired_at__isnull=False, steps__role__key__in=held)
         ).distinct()
     return list(unacknowledged.order_by("severity__position", "opened_at"))
+
+
+def follow_up_tickets(incident: Incident, user) -> list[tuple]:
+    """The incident's follow-up tickets (the §4.2 ladder's and the review's action items),
+    open ones first, soonest due first, each with whether `user` may close it now."""
+    tickets = incident.tickets.select_related("assignee", "closed_by", "review").order_by(
+        F("closed_at").asc(nulls_first=True), "due_on", "id"
+    )
+    now = timezone.now()
+    return [
+        (
+            ticket,
+            ticket.is_open
+            and bool(authority.decide(user, "incident.follow_up.close", obj=ticket, at=now)),
+        )
+        for ticket in tickets
+    ]

@@ -30,20 +30,17 @@ from governance.models import (
 )
 from governance.notifications.outbox import cancel_pages, notify
 from governance.notifications.selectors import rollout_channel_team
-from incidents import ack_links, escalation
+from incidents import ack_links, escalation, reviews
 from incidents.authority import client_rule, client_rules
 from incidents.models import (
     AcknowledgeLinkUse,
     ClientCommunication,
     Incident,
     IncidentEvent,
-    IncidentStep,
     IncidentUpdate,
-    PostIncidentReview,
     Responder,
 )
 from incidents.status import mail
-from incidents.workdays import add_working_days, working_day_start
 
 
 def client_comm_url(request) -> str:
@@ -430,7 +427,11 @@ def resolve(
             kinds=escalation.STOPPED_BY_RESOLVE,
             at=now,
         )
-        review = _open_review(incident, actor=actor, now=now) if needs_review(incident) else None
+        review = (
+            reviews.open_review(incident=incident, actor=actor, at=now)
+            if needs_review(incident)
+            else None
+        )
         update = _post(
             incident,
             kind=IncidentUpdate.Kind.RESOLVED,
@@ -450,64 +451,6 @@ def resolve(
         _event(incident, IncidentEvent.Kind.RESOLVED, update.body, actor=actor, at=now)
         _send_message(incident, update)
     return incident
-
-
-def _open_review(incident: Incident, *, actor, now) -> PostIncidentReview:
-    owner = next(iter(authority.holders("ingestion_owner", at=now)), None)
-    responsible = incident.acknowledged_by or incident.on_call_primary or actor
-    due_on = add_working_days(timezone.localdate(now), settings.INCIDENT_REVIEW_WORKING_DAYS)
-    review = PostIncidentReview(
-        incident=incident, accountable=owner, responsible=responsible, due_on=due_on
-    )
-    _save(review, actor=actor, reason="D9 §2.1 post-incident review opened")
-    # One working day before the deadline, then every working day until the summary is filed.
-    days_before = max(settings.INCIDENT_REVIEW_WORKING_DAYS - 1, 0)
-    first = working_day_start(add_working_days(timezone.localdate(now), days_before))
-    escalation.schedule_review_reminder(incident, number=1, due_at=max(first, now))
-    for person in {p for p in (owner, responsible) if p is not None}:
-        notify(
-            person,
-            "incident-reminder",
-            {"incident": incident, "what": "review_opened", "review": review},
-            f"incident:{incident.pk}:review-opened:{person.pk}",
-        )
-    _event(
-        incident,
-        IncidentEvent.Kind.REVIEW,
-        f"Post-incident review due {due_on:%d %b %Y}: {display_name(owner)} accountable, "
-        f"{display_name(responsible)} responsible (D9 §2.1).",
-        actor=actor,
-        at=now,
-    )
-    return review
-
-
-def file_review(
-    *, review: PostIncidentReview, actor, summary: str, at: datetime.datetime | None = None
-) -> PostIncidentReview:
-    """D9 §2.1 "Post-incident review": done when its summary is filed (reminders stop)."""
-    now = at or timezone.now()
-    authority.require(actor, "incident.review.file", obj=review, at=now)
-    if not summary.strip():
-        raise ValidationError({"summary": "File the review's summary."})
-    with transaction.atomic():
-        review = PostIncidentReview.objects.select_for_update().get(pk=review.pk)
-        if review.status == PostIncidentReview.Status.DONE:
-            return review
-        review.summary = summary.strip()
-        review.status = PostIncidentReview.Status.DONE
-        review.filed_at = now
-        review.filed_by = actor
-        _save(review, actor=actor, reason="Review summary filed")
-        escalation.cancel_steps(review.incident, kinds=[IncidentStep.Kind.REVIEW], at=now)
-        _event(
-            review.incident,
-            IncidentEvent.Kind.REVIEW,
-            f"Post-incident review filed by {display_name(actor)}.",
-            actor=actor,
-            at=now,
-        )
-    return review
 
 
 def draft_client_communication(

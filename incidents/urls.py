@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import views
+from incidents import review_views, views
 
 app_name = "incidents"
 
@@ -14,6 +14,16 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/severity/", views.change_severity, name="severity"),
     path("<int:pk>/review/", views.file_review, name="review"),
+    path("<int:pk>/post-incident-review/", review_views.review_page, name="review_page"),
+    path("<int:pk>/post-incident-review/factors/", review_views.add_factor, name="review_factor"),
+    path("<int:pk>/post-incident-review/actions/", review_views.add_action, name="review_action"),
+    path("<int:pk>/post-incident-review/file/", review_views.file, name="review_file"),
+    path("<int:pk>/post-incident-review/sign-off/", review_views.sign_off, name="review_sign_off"),
+    path(
+        "<int:pk>/follow-ups/<int:ticket_pk>/close/",
+        review_views.close_follow_up,
+        name="close_follow_up",
+    ),
     path("<int:pk>/client-communications/", views.draft_client_comm, name="draft_comm"),
     path(
         "<int:pk>/client-communications/<int:comm_pk>/approve/",

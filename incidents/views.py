@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from governance import authority
 from governance.models import Severity
-from incidents import ack_links, selectors, services
+from incidents import ack_links, reviews, selectors, services
 from incidents.forms import (
     ClientCommForm,
     DeclareForm,
@@ -108,6 +108,8 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
         .select_related("accountable", "responsible", "filed_by")
         .first(),
         "communications": selectors.client_communications(incident, request.user),
+        "tickets": selectors.follow_up_tickets(incident, request.user),
+        "today": timezone.localdate(),
         "responders": list(incident.responders.select_related("user", "role")),
         "alert_source": selectors.alert_source(incident),
     }
@@ -232,8 +234,8 @@ def file_review(request, pk: int):
     authority.require(request.user, "incident.review.file", obj=review)
     form = ReviewForm(request.POST)
     if form.is_valid():
-        services.file_review(review=review, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Post-incident review filed.")
+        reviews.file_review(review=review, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Post-incident review filed; the Owner is asked to sign it off.")
         return redirect(incident)
     return _detail(request, incident, forms={"review": form}, status=400)
 

@@ -13,7 +13,8 @@ class RotationsConfig(AppConfig):
     def ready(self):
         from governance import authority
         from governance.policy import checks, render
-        from rotations import selectors, services
+        from governance.rollout.readiness import register_readiness_source
+        from rotations import readiness, selectors, services
 
         for module in REGISTERING_MODULES:
             import_module(module)
@@ -22,3 +23,5 @@ class RotationsConfig(AppConfig):
         # The policy page's §3.2 schedule and the §3.4 readiness findings come from rotations.
         render.register_schedule_source(selectors.schedule_rows)
         checks.register_findings(services.readiness_findings)
+        # D9 §6.2 "on-call trained": the gate page shows the roster's §3.4 readiness.
+        register_readiness_source(readiness.readiness_evidence)

@@ -35,6 +35,21 @@ def may_request_swap(user, *, action, obj: SwapRequest, at) -> Decision:
     return Decision(True, "Allowed: it is your own shift (D9 §3.2).", rows=("D9 §3.2",))
 
 
+@register("rotations.shift.take")
+def may_take_shift(user, *, action, obj, at) -> Decision:
+    """D9 §3.2: an active engineer on the rotation's roster may take an uncovered shift of a
+    week that is not over (`obj` is the week)."""
+    if obj.ends_at <= at:
+        return Decision(False, "That week is over.")
+    if not obj.rotation.roster.filter(user=user, active=True).exists():
+        return Decision(
+            False,
+            f"Only engineers on the {obj.rotation.name} roster take its shifts; you are not on it.",
+            rows=("D9 §3.2",),
+        )
+    return Decision(True, "Allowed: you are on the roster (D9 §3.2).", rows=("D9 §3.2",))
+
+
 @register("rotations.swap.respond")
 def may_respond_swap(user, *, action, obj: SwapRequest, at) -> Decision:
     """The colleague the request is addressed to (guardian "respond" grant) answers it."""

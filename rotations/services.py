@@ -21,7 +21,7 @@ from governance.core.roles import OWNER
 from governance.models import ApprovalRequest, HandoffChecklistItem, OnCallExpectation
 from governance.notifications.outbox import notify
 from governance.policy.checks import WARNING, Finding
-from rotations import schedule, selectors
+from rotations import month, schedule, selectors
 from rotations.models import (
     Handoff,
     HandoffCheck,
@@ -355,6 +355,57 @@ def create_override(
     )
     _save(override, actor=actor, reason="Swap approved" if swap else "Override")
     return override
+
+
+def take_shift(
+    *, actor, week: RotationWeek, tier: str, at: datetime.datetime | None = None
+) -> list[Override]:
+    """D9 §3.2: an engineer on the rotation's roster takes the uncovered part of one tier of a
+    week (a gap in coverage, from now on); each uncovered stretch becomes an override for
+    them, which wins over the generated week. Refused when nothing of it is uncovered (ask its
+    holder instead) or when it would make them primary and secondary at once."""
+    now = at or timezone.now()
+    if tier not in Tier.values:
+        raise ValidationError({"tier": "Choose the primary or the secondary tier."})
+    authority.require(actor, "rotations.shift.take", obj=week, at=now)
+    with transaction.atomic():
+        # Two people taking the same gap at once: the second sees it covered.
+        week = RotationWeek.objects.select_for_update().select_related("rotation").get(pk=week.pk)
+        overrides = list(
+            Override.objects.select_related("user").filter(
+                rotation=week.rotation,
+                cancelled_at__isnull=True,
+                ends_at__gt=week.starts_at,
+                starts_at__lt=week.ends_at,
+            )
+        )
+        gaps = [
+            segment
+            for segment in month.segments(
+                week.rotation,
+                weeks=[week],
+                overrides=overrides,
+                start=max(week.starts_at, now),
+                end=week.ends_at,
+            )
+            if segment.tier == tier and segment.user is None
+        ]
+        if not gaps:
+            raise ValidationError(
+                f"The {Tier(tier).label} shift of that week is covered; ask its holder to "
+                "swap with you instead."
+            )
+        return [
+            create_override(
+                actor=actor,
+                rotation=week.rotation,
+                tier=tier,
+                starts_at=gap.starts_at,
+                ends_at=gap.ends_at,
+                user=actor,
+            )
+            for gap in gaps
+        ]
 
 
 def _grant(swap: SwapRequest, user, *perms: str) -> None:

@@ -11,16 +11,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from governance import authority
 from governance.approvals import services as approvals
 from governance.core import inputs
+from governance.core.refusals import report_refusal
 from governance.core.status import status_sections
 from governance.models import HandoffChecklistItem, OnCallExpectation
 from governance.ops.tokens import api_user
-from rotations import calendars, selectors, services
+from rotations import calendars, month, selectors, services
 from rotations.forms import HandoffNotesForm, ReadinessForm, SwapRequestForm
 from rotations.models import (
     Handoff,
@@ -28,10 +30,10 @@ from rotations.models import (
     ReadinessAttestation,
     Rotation,
     RotationPolicy,
+    RotationWeek,
     SwapRequest,
+    Tier,
 )
-
-CALENDAR_WEEKS = 8
 
 
 def get_swap_for_user(user, pk: int) -> SwapRequest:
@@ -115,21 +117,95 @@ def rotation_list(request):
     return render(request, "rotations/list.html", {"rows": rows})
 
 
+# The month grid shows one month by default, up to this many on request (?months=).
+MAX_MONTHS = 3
+
+
+def _months_asked(request, zone) -> tuple[int, int, int]:
+    """The (year, month, months) a calendar page shows: ?month=YYYY-MM (default: this month
+    in `zone`) and ?months=1..3."""
+    year, month_number = inputs.month(request.GET, "month") or (
+        timezone.now().astimezone(zone).year,
+        timezone.now().astimezone(zone).month,
+    )
+    months = inputs.integer(request.GET, "months") or 1
+    if not 1 <= months <= MAX_MONTHS:
+        raise inputs.BadInput("months", f"months: show one to {MAX_MONTHS} months at a time.")
+    return year, month_number, months
+
+
+def _navigation(year: int, month_number: int, months: int) -> dict:
+    before = month.month_after(year, month_number, -1)
+    after = month.month_after(year, month_number, 1)
+    return {
+        "previous_month": f"{before[0]:04d}-{before[1]:02d}",
+        "next_month": f"{after[0]:04d}-{after[1]:02d}",
+        "months_shown": months,
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    }
+
+
 @login_required
 def rotation_calendar(request, slug):
+    """The rotation's month grid (D9 §3.2): holders per day, overrides, open swaps, gaps, the
+    current week; "ask for cover" and "take this shift" in each week's cell."""
     rotation = get_object_or_404(Rotation, slug=slug)
     now = timezone.now()
-    weeks = selectors.effective_weeks(rotation, start=now, count=CALENDAR_WEEKS)
+    year, month_number, months = _months_asked(request, rotation.zone)
+    grids = month.rotation_month(
+        rotation, year=year, month=month_number, months=months, user=request.user, now=now
+    )
     return render(
         request,
         "rotations/calendar.html",
         {
             "rotation": rotation,
-            "weeks": weeks,
+            "grids": grids,
             "on_call": selectors.on_call_at(now, rotation=rotation),
             "ical_url": request.build_absolute_uri(calendars.rotation_feed_path(rotation)),
+            **_navigation(year, month_number, months),
         },
     )
+
+
+@login_required
+def person_calendar(request):
+    """My month grid: the days I hold a tier on any rotation, with "ask for cover"."""
+    now = timezone.now()
+    year, month_number, months = _months_asked(request, timezone.get_current_timezone())
+    grids = month.person_month(request.user, year=year, month=month_number, months=months, now=now)
+    return render(
+        request,
+        "rotations/person_calendar.html",
+        {"grids": grids, **_navigation(year, month_number, months)},
+    )
+
+
+@login_required
+@require_POST
+def take_shift(request, slug):
+    """ "Take this shift" from a week's cell: the uncovered part of that week's tier becomes an
+    override for me (`services.take_shift` asks the authority engine)."""
+    rotation = get_object_or_404(Rotation, slug=slug)
+    week_id = inputs.integer(request.POST, "week")
+    week = get_object_or_404(
+        RotationWeek.objects.select_related("rotation"), pk=week_id, rotation=rotation
+    )
+    try:
+        taken = services.take_shift(
+            actor=request.user, week=week, tier=request.POST.get("tier", "")
+        )
+    except ValidationError as error:
+        report_refusal(request, error)
+    else:
+        stretches = ", ".join(
+            f"{o.starts_at.astimezone(rotation.zone):%a %d %b %H:%M} – "
+            f"{o.ends_at.astimezone(rotation.zone):%a %d %b %H:%M}"
+            for o in taken
+        )
+        messages.success(request, f"You are On-Call {taken[0].get_tier_display()}: {stretches}.")
+    local = week.starts_at.astimezone(rotation.zone)
+    return redirect(f"{reverse('rotations:calendar', args=[slug])}?month={local:%Y-%m}")
 
 
 @login_required
@@ -182,6 +258,8 @@ def swap_new(request, slug):
         rotation=rotation,
         user=request.user,
         week=week,
+        # A calendar cell also names the tier (?tier=).
+        initial={"tier": request.GET["tier"]} if request.GET.get("tier") in Tier.values else {},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,6 +12,7 @@ a unique key, so it fires once whatever the number of workers or replays.
 import datetime
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -150,6 +151,23 @@ def _fire(key: str, kind: str, *, instance: DutyInstance | None, now) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+Chase = Callable[..., int]
+CHASES: dict[str, Chase] = {}
+
+
+def register_chase(label: str, chase: Chase) -> Chase:
+    """Register `chase(*, now) -> count`, something overdue the duties chase also follows up
+    (e.g. the incidents app's overdue post-incident reviews, D9 §2.1); `label` names the count
+    in the sweep's report. Registered in the owning app's `ready()`."""
+    CHASES[label] = chase
+    return chase
+
+
+def run_registered_chases(*, now: datetime.datetime) -> dict[str, int]:
+    """Each registered chase's count at `now`."""
+    return {label: chase(now=now) for label, chase in CHASES.items()}
 
 
 def chase_due_duties(*, now: datetime.datetime) -> tuple[int, int]:

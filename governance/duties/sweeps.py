@@ -17,9 +17,13 @@ def generate(*, now: datetime) -> str:
 
 @sweep("duties.chase", every_seconds=60)
 def chase(*, now: datetime) -> str:
-    """Remind the Responsible of a missed check-in once, then inform the Accountable."""
+    """Remind the Responsible of a missed check-in once, then inform the Accountable; then
+    whatever else registered a chase (overdue post-incident reviews)."""
     reminded, escalated = duties.chase_due_duties(now=now)
-    return f"{reminded} reminder(s), {escalated} escalation(s)"
+    others = "".join(
+        f", {count} {label}" for label, count in duties.run_registered_chases(now=now).items()
+    )
+    return f"{reminded} reminder(s), {escalated} escalation(s){others}"
 
 
 @sweep("duties.summaries", every_seconds=900)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0044_rollback_revalidation_checks"),
+        ("governance", "0061_on_call_trained_attestation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

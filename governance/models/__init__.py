@@ -47,6 +47,7 @@ from governance.record.models import (
     ChainVerification,
 )
 from governance.rollout.models import (
+    OnCallTrainedAttestation,
     PhaseAdvance,
     PhaseTransition,
     RevalidationCheck,
@@ -78,6 +79,7 @@ __all__ = [
     "KillSwitchLogEntry",
     "KillSwitchState",
     "ResumeCheck",
+    "OnCallTrainedAttestation",
     "PhaseAdvance",
     "PhaseTransition",
     "RollbackSignOff",

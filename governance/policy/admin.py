@@ -309,7 +309,7 @@ class EscalationStepInline(admin.TabularInline):
 class SeverityAdmin(PolicyAdmin):
     """D9 §4.1 severities with their §4.2 escalation ladder inline."""
 
-    list_display = ("key", "criteria", "examples", "position")
+    list_display = ("key", "criteria", "examples", "position", "review_due_working_days")
     list_filter = ()
     search_fields = ("key", "criteria", "examples")
     list_select_related = ()

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from governance.core.admin import ReadOnlyAdmin
 from governance.models import (
+    OnCallTrainedAttestation,
     PhaseAdvance,
     PhaseTransition,
     RollbackSignOff,
@@ -70,3 +71,14 @@ class RollbackSignOffAdmin(ReadOnlyAdmin):
     list_select_related = ("rollback_type", "authorized_by", "approved_by")
     autocomplete_fields = ()
     inlines = [RollbackReasonInline]
+
+
+@admin.register(OnCallTrainedAttestation)
+class OnCallTrainedAttestationAdmin(ReadOnlyAdmin):
+    """The SRE Lead's D9 §6.2 "on-call trained" attestations, recorded on the gate page."""
+
+    list_display = ("rollout", "attested_by", "attested_at", "statement")
+    list_filter = ("rollout",)
+    search_fields = ("statement", "evidence")
+    list_select_related = ("rollout", "attested_by")
+    autocomplete_fields = ("rollout", "attested_by")

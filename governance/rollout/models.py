@@ -244,3 +244,26 @@ class PhaseTransition(ChainedRecord):
 
     def __str__(self):
         return f"{self.rollout.name}: {self.from_phase} → {self.to_phase}"
+
+
+class OnCallTrainedAttestation(models.Model):
+    """D9 §6.2 "SRE Lead sign-off — Confirms: … on-call trained": the SRE Lead's recorded
+    attestation that the on-call engineers are trained, with the readiness evidence shown to
+    them at that moment. Append-only: a newer attestation supersedes, none is edited."""
+
+    rollout = models.ForeignKey(
+        Rollout, on_delete=models.PROTECT, related_name="on_call_attestations"
+    )
+    statement = models.TextField()
+    evidence = models.TextField(blank=True, help_text="The readiness figures when attesting.")
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attested_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+
+    def __str__(self):
+        return f"On-call trained, attested {self.attested_at:%Y-%m-%d} by {self.attested_by}"

@@ -30,6 +30,7 @@ from governance.models import (
     RollbackSignOff,
     RollbackType,
 )
+from governance.rollout import readiness
 from governance.rollout import selectors as rollout_selectors
 from governance.rollout import services as rollout
 
@@ -145,8 +146,40 @@ def overview(request):
             "transitions": current.transitions.select_related("actor")[:50],
             "rollbacks": current.rollbacks.select_related("rollback_type", "authorized_by")[:20],
             "versions": PolicyVersion.objects.order_by("-date", "-id")[:10],
+            **_readiness_context(request, current, at=now),
         },
     )
+
+
+def _readiness_context(request, current, *, at, back: int | str = "") -> dict:
+    """The D9 §6.2 evidence and whether the user may record the "on-call trained" statement."""
+    return {
+        "readiness": readiness.ga_readiness(current, at=at),
+        "may_attest": authority.decide(
+            request.user, "rollout.attest_on_call_trained", obj=current, at=at
+        ),
+        "back": back,
+    }
+
+
+@login_required
+@require_POST
+def attest_on_call_trained(request):
+    """The SRE Lead records "on-call trained" (D9 §6.2) from the gate page."""
+    back = inputs.integer(request.POST, "back")
+    try:
+        readiness.attest_on_call_trained(
+            rollout=rollout.current_rollout(),
+            actor=request.user,
+            statement=request.POST.get("statement", ""),
+        )
+    except ValidationError as error:
+        report_refusal(request, error)
+    else:
+        messages.success(request, "Your “on-call trained” attestation is recorded.")
+    if back:
+        return redirect("rollout:signoff", pk=back)
+    return redirect("rollout:overview")
 
 
 @login_required
@@ -216,6 +249,8 @@ def _signoff_context(request, signoff: ApprovalRequest, form=None) -> dict:
             context["may_revalidate"] = bool(
                 authority.decide(request.user, "rollback.revalidate", obj=target, at=now)
             )
+    if context["is_ga"]:
+        context.update(_readiness_context(request, target.rollout, at=now, back=signoff.pk))
     return context
 
 
@@ -438,4 +473,5 @@ urlpatterns = [
     path("rollbacks/<int:pk>/", rollback_print, name="rollback_print"),
     path("rollbacks/<int:pk>/revalidate/", revalidate, name="revalidate"),
     path("policy-versions/new/", policy_version_new, name="policy_version_new"),
+    path("on-call-trained/", attest_on_call_trained, name="attest_on_call_trained"),
 ]

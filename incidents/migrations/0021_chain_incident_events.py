@@ -71,7 +71,7 @@ def unchain_events(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0011_acknowledge_link_uses"),
+        ("incidents", "0018_structured_post_incident_review"),
         ("governance", "0071_chain_existing_records"),
     ]
 

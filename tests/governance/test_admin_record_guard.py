@@ -51,6 +51,7 @@ AUDIT = {
     "governance.RollbackSignOff",
     "governance.Rollout",
     "incidents.ClientCommunication",
+    "incidents.ContributingFactor",
     "incidents.FollowUpTicket",
     "incidents.Incident",
     "incidents.IncidentEvent",

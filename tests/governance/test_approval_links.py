@@ -14,9 +14,10 @@ from governance.launch import services as launch
 from governance.models import Notification, PolicyVersion
 from governance.policy import changes as role_changes
 from governance.rollout import services as rollout
+from incidents import reviews as incident_reviews
 from incidents import services as incident_services
 from incidents.authority import client_rule
-from incidents.models import ClientCommunication
+from incidents.models import ClientCommunication, PostIncidentReview
 from rotations import services as rotation_services
 from tests.helpers.signoffs import active_pause, open_incident
 
@@ -41,6 +42,16 @@ def _client_communication(requester):
         drafted_at=timezone.now(),
         drafted_by=requester,
     )
+
+
+def _review(requester):
+    return PostIncidentReview.objects.create(
+        incident=open_incident(), due_on=timezone.localdate(), status="done"
+    )
+
+
+def _review_page(request):
+    return reverse("incidents:review_page", args=[request.target.incident_id])
 
 
 def _launch_item(requester):
@@ -99,6 +110,7 @@ KINDS = {
     rollout.KIND_ROLLBACK: (_policy_version, _signoff_page),
     rollout.KIND_PUBLISH: (_policy_version, _signoff_page),
     incident_services.CLIENT_COMM_APPROVAL: (_client_communication, _incident_page),
+    incident_reviews.SIGN_OFF: (_review, _review_page),
     launch.KIND: (_launch_item, _launch_page),
     rotation_services.SWAP_APPROVAL: (_swap, _swap_page),
     role_changes.KIND: (_policy_version, _role_change_page),

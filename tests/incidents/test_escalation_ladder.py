@@ -104,6 +104,6 @@ def test_a_p3_unresolved_at_sixty_minutes_gets_a_follow_up_ticket(crew, declare,
     sweep_at(clock, minutes_after(incident, 60))
 
     incident.refresh_from_db()
-    assert incident.ticket.assignee == crew["primary"]
+    assert incident.tickets.get(review=None).assignee == crew["primary"]
     sweep_at(clock, minutes_after(incident, 90))
     assert step_mail(crew["primary"], incident, "Ticket if unresolved").count() == 1

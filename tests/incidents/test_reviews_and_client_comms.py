@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from governance.models import Notification
-from incidents import services
+from incidents import reviews, services
 from incidents.models import ClientCommunication, PostIncidentReview
 from tests.incidents.conftest import START, sweep_at
 
@@ -54,7 +54,7 @@ def test_review_reminders_run_until_the_summary_is_filed(crew, declare, clock):
     assert reminders() == 0
     sweep_at(clock, datetime.datetime(2030, 1, 22, 9, 0, tzinfo=datetime.UTC))
     assert reminders() == 2  # owner and primary
-    services.file_review(review=review, actor=crew["owner"], summary="Deploy checks added.")
+    reviews.file_review(review=review, actor=crew["owner"], summary="Deploy checks added.")
     sweep_at(clock, datetime.datetime(2030, 1, 30, 9, 0, tzinfo=datetime.UTC))
     assert reminders() == 2
     review.refresh_from_db()
@@ -65,7 +65,7 @@ def test_an_outsider_may_not_file_a_review(crew, declare, outsider):
     incident = declare("P1")
     resolve(incident, crew["primary"])
     with pytest.raises(PermissionDenied):
-        services.file_review(review=incident.review, actor=outsider, summary="x")
+        reviews.file_review(review=incident.review, actor=outsider, summary="x")
 
 
 @pytest.fixture

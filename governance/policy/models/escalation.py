@@ -1,5 +1,6 @@
 """D9 §4: severities, the escalation ladder and how to reach each role."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from governance.policy.models.base import PolicyModel, Wording
@@ -13,6 +14,12 @@ class Severity(PolicyModel):
     criteria = models.CharField(max_length=200)
     examples = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
+    review_due_working_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="D9 §2.1 Post-incident review: due this many working days after resolution "
+        "(every P1, and any incident marked for a review).",
+    )
 
     class Meta:
         ordering = ["position", "key"]

@@ -655,7 +655,17 @@ def _tell(swap: SwapRequest, user, outcome: str) -> None:
 
 def sync_handoff(*, week: RotationWeek, actor=None) -> Handoff:
     """The handoff at the start of `week`, with outgoing and incoming on-call as they stand
-    (kept up to date until the handoff instant, frozen after it)."""
+    (kept up to date until the handoff instant, frozen after it).
+
+    Two sweeps at once (issue 12 point 10) queue on the week's row lock, so the second finds
+    the handoff the first created instead of failing on the unique week.
+    """
+    with transaction.atomic():
+        RotationWeek.objects.select_for_update().filter(pk=week.pk).first()
+        return _sync_handoff(week, actor=actor)
+
+
+def _sync_handoff(week: RotationWeek, *, actor) -> Handoff:
     rotation = week.rotation
     handoff = Handoff.objects.filter(week=week).first()
     if handoff is not None and handoff.at <= timezone.now():

@@ -76,6 +76,17 @@ def _event(incident, kind, text, *, actor=None, at=None) -> IncidentEvent:
     )
 
 
+def _require_open(incident: Incident, refused: str) -> None:
+    """Resolved means resolved (D9 §7.1 "Incident resolved" is the last message): a resolved
+    incident is not resolved again, changes no severity and takes no update. `refused` says
+    what is refused; the message says when and by whom it was resolved."""
+    if incident.is_open:
+        return
+    by = f" by {display_name(incident.resolved_by)}" if incident.resolved_by_id else ""
+    when = f" at {stamp(incident.resolved_at)}" if incident.resolved_at else ""
+    raise ValidationError(f"Incident #{incident.pk} was resolved{when}{by}; {refused}.")
+
+
 def _lock(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
 
@@ -290,6 +301,7 @@ def post_update(
     the next update defaults to 30 minutes later and its reminder is rescheduled."""
     now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "it takes no more updates")
     errors = {}
     if status not in (Incident.Status.INVESTIGATING, Incident.Status.MITIGATING):
         errors["status"] = "Choose investigating or mitigating; resolving has its own form."
@@ -304,8 +316,7 @@ def post_update(
         raise ValidationError(errors)
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open:
-            raise ValidationError("This incident is resolved; it takes no more updates.")
+        _require_open(incident, "it takes no more updates")
         incident.status = status
         incident.next_update_at = next_update_at
         _save(incident, actor=actor, reason="Update posted")
@@ -344,9 +355,11 @@ def change_severity(
     not repeated, pending steps of the former ladder that the new one lacks are cancelled."""
     now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "its severity no longer changes")
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open or incident.severity_id == severity.pk:
+        _require_open(incident, "its severity no longer changes")
+        if incident.severity_id == severity.pk:
             return incident
         former = incident.severity.key
         incident.severity = severity
@@ -389,6 +402,7 @@ def resolve(
     review of a P1 (D9 §2.1: Owner Accountable, On-Call Responsible)."""
     now = at or timezone.now()
     authority.require(actor, "incident.resolve", obj=incident, at=now)
+    _require_open(incident, "it is not resolved again")
     errors = {}
     if not root_cause.strip():
         errors["root_cause"] = "Resolving needs the root cause."
@@ -398,8 +412,7 @@ def resolve(
         raise ValidationError(errors)
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open:
-            return incident
+        _require_open(incident, "it is not resolved again")
         incident.status = Incident.Status.RESOLVED
         incident.resolved_at = now
         incident.resolved_by = actor

@@ -209,11 +209,15 @@ def change_severity(request, pk: int):
     authority.require(request.user, "incident.update", obj=incident)
     form = SeverityForm(request.POST)
     if form.is_valid():
-        services.change_severity(
-            incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
-        )
-        messages.success(request, "Severity changed; the new ladder applies from now.")
-        return redirect(incident)
+        try:
+            services.change_severity(
+                incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Severity changed; the new ladder applies from now.")
+            return redirect(incident)
     return _detail(request, incident, forms={"severity": form}, status=400)
 
 

@@ -36,6 +36,22 @@ from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentSt
 from incidents.workdays import next_working_day_start
 
 PAGE_ACTIONS = {EscalationStep.Action.ACKS, EscalationStep.Action.JOINS}
+# D9 §4.3 "P3: Resolve or ticket — No escalation unless client-facing": incidents of these
+# severities stay with the On-Call (the tiers below) unless they are client-facing.
+CONTAINED_SEVERITIES = {"P3"}
+ON_CALL_ROLE_KEYS = {"on_call", "on_call_primary", "on_call_secondary"}
+
+
+def held_at_on_call(incident: Incident, role: Role | None) -> bool:
+    """D9 §4.3: does a step naming `role` stay unfired on `incident` (a P3 that is not
+    client-facing never reaches anyone above the On-Call)? Read when the step is due, so an
+    incident marked client-facing before then escalates as usual."""
+    return (
+        role is not None
+        and incident.severity.key in CONTAINED_SEVERITIES
+        and not incident.client_facing
+        and role.key not in ON_CALL_ROLE_KEYS
+    )
 
 
 def page_key_prefix(incident: Incident) -> str:
@@ -260,6 +276,13 @@ class _Firing:
             self.remind_update(step)
         elif step.role_id is None:
             self.ticket(step)
+        elif held_at_on_call(incident, step.role):
+            self.event(
+                step,
+                IncidentEvent.Kind.STEP,
+                f"{step.label}: {step.role} not paged — D9 §4.3 {incident.severity.key}: "
+                "no escalation unless client-facing.",
+            )
         else:
             self.escalate(step)
 

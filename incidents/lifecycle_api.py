@@ -5,7 +5,8 @@ these typed signatures into the OpenAPI document at `/api/openapi.json`.
 - `POST /api/incidents/`: open an incident from an alert, deduplicated by `dedupe_key`.
 - `GET /api/incidents/?status=open&page=N`: a page of incidents, newest first.
 - `GET /api/incidents/<id>/`: one incident.
-- `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`.
+- `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`,
+  `.../client-facing/` (D9 §4.3).
 
 The services decide (the authority engine applies to the token's user as to a person); these
 operations only translate, and the API's handlers answer 400 naming the field, 401, 403 with the
@@ -41,6 +42,7 @@ class IncidentOut(Schema):
     status: str
     workspace: str | None = Field(description="The workspace slug; null for global.")
     impact: str
+    client_facing: bool = Field(description="D9 §4.3: a P3 escalates only if client-facing.")
     opened_at: Timestamp
     acknowledged_at: Timestamp | None
     resolved_at: Timestamp | None
@@ -119,6 +121,7 @@ def incident_json(incident: Incident, request) -> dict:
         "status": incident.status,
         "workspace": incident.workspace.slug if incident.workspace_id else None,
         "impact": incident.impact,
+        "client_facing": incident.client_facing,
         "opened_at": incident.opened_at.isoformat(),
         "acknowledged_at": incident.acknowledged_at and incident.acknowledged_at.isoformat(),
         "resolved_at": incident.resolved_at and incident.resolved_at.isoformat(),
@@ -218,6 +221,16 @@ def post_update(request, pk: int, data: UpdateIn = None):
         next_update_at=next_update_at,
     )
     return Status(201, {"incident": incident_json(_incident(pk), request), "message": update.body})
+
+
+@router.post(
+    "{int:pk}/client-facing/",
+    response={200: IncidentOut, **ERRORS},
+    summary="Mark client-facing (D9 §4.3: escalates beyond the On-Call)",
+)
+def mark_client_facing(request, pk: int):
+    services.mark_client_facing(incident=_incident(pk), actor=request.auth)
+    return incident_json(_incident(pk), request)
 
 
 @router.post(

@@ -383,6 +383,33 @@ def change_severity(
     return incident
 
 
+def mark_client_facing(
+    *, incident: Incident, actor, at: datetime.datetime | None = None
+) -> Incident:
+    """D9 §4.3 "No escalation unless client-facing" and §7.2 "Incident (client-facing)": the
+    incident affects clients. From now its pending steps escalate (a P3 too) and Support may
+    draft client communication. Anyone involved may say so (as for an update)."""
+    now = at or timezone.now()
+    authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "it is not marked client-facing any more")
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_open(incident, "it is not marked client-facing any more")
+        if incident.client_facing:
+            return incident
+        incident.client_facing = True
+        _save(incident, actor=actor, reason="Marked client-facing")
+        _event(
+            incident,
+            IncidentEvent.Kind.CLIENT_FACING,
+            f"Marked client-facing by {display_name(actor)}: D9 §4.3, the {incident.severity.key} "
+            "path escalates beyond the On-Call from now.",
+            actor=actor,
+            at=now,
+        )
+    return incident
+
+
 def needs_review(incident: Incident) -> bool:
     """D9 §2.1 "Post-incident review" for every P1, and any incident marked for one."""
     return incident.severity.key == "P1" or incident.review_required

@@ -223,6 +223,21 @@ def change_severity(request, pk: int):
 
 @login_required
 @require_POST
+def mark_client_facing(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    try:
+        services.mark_client_facing(incident=incident, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Marked client-facing; the escalation path reaches beyond the On-Call."
+        )
+    return redirect(incident)
+
+
+@login_required
+@require_POST
 def file_review(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
     review = get_object_or_404(PostIncidentReview, incident=incident)

@@ -1,6 +1,7 @@
 """Forms of the incident pages; the rules themselves live in services and authority rules."""
 
 from django import forms
+from django.core import validators
 
 from governance.models import Severity, Workspace
 from incidents.authority import client_rules
@@ -35,9 +36,21 @@ class UpdateForm(forms.Form):
     )
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    next_update_in = forms.IntegerField(
-        min_value=1, max_value=24 * 60, initial=30, label="Next update in (minutes)"
-    )
+    next_update_in = forms.IntegerField(min_value=1, label="Next update in (minutes)")
+
+    def __init__(self, *args, cadence_minutes: int, **kwargs):
+        """D9 §7.1 "Every 30 min": the policy cadence is the default and the most allowed."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["next_update_in"]
+        field.initial = cadence_minutes
+        field.widget.attrs["max"] = cadence_minutes
+        field.validators.append(
+            validators.MaxValueValidator(
+                cadence_minutes,
+                f"At most {cadence_minutes} minutes: D9 §7.1 asks for an update every "
+                f"{cadence_minutes} min.",
+            )
+        )
 
 
 class ResolveForm(forms.Form):

@@ -309,9 +309,16 @@ def post_update(
         errors["findings"] = "Say briefly what you found."
     if not next_steps.strip():
         errors["next_steps"] = "Say what happens next."
-    next_update_at = next_update_at or now + escalation.update_cadence()
+    cadence = escalation.update_cadence()
+    next_update_at = next_update_at or now + cadence
     if next_update_at <= now:
         errors["next_update_at"] = "The next update must be in the future."
+    elif next_update_at > now + cadence:
+        # D9 §7.1 "Every 30 min" is a promise, not a default: it cannot be pushed further out.
+        errors["next_update_at"] = (
+            f"The next update is due within {int(cadence.total_seconds() // 60)} minutes "
+            "(D9 §7.1 Incident update)."
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

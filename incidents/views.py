@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from governance import authority
 from governance.models import Severity
-from incidents import ack_links, selectors, services
+from incidents import ack_links, escalation, selectors, services
 from incidents.forms import (
     ClientCommForm,
     DeclareForm,
@@ -76,8 +76,12 @@ def _update_initial(incident: Incident) -> dict:
         else Incident.Status.INVESTIGATING,
         "findings": "",
         "next_steps": (last.values.get("action", "") if last else ""),
-        "next_update_in": 30,
     }
+
+
+def _update_form(data=None, **kwargs) -> UpdateForm:
+    cadence = int(escalation.update_cadence().total_seconds() // 60)
+    return UpdateForm(data, cadence_minutes=cadence, **kwargs)
 
 
 def _detail(request, incident: Incident, *, forms=None, status=200):
@@ -91,7 +95,7 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
             incident.steps.select_related("role").filter(kind__in=["ladder", "response"])
         ),
         "actions": selectors.allowed_actions(request.user, incident),
-        "update_form": forms.get("update") or UpdateForm(initial=_update_initial(incident)),
+        "update_form": forms.get("update") or _update_form(initial=_update_initial(incident)),
         "resolve_form": forms.get("resolve") or ResolveForm(),
         "severity_form": forms.get("severity")
         or SeverityForm(initial={"severity": incident.severity.key}),
@@ -165,7 +169,7 @@ def acknowledge_link(request, token: str):
 def post_update(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
     authority.require(request.user, "incident.update", obj=incident)
-    form = UpdateForm(request.POST)
+    form = _update_form(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -178,6 +182,8 @@ def post_update(request, pk: int):
                 next_update_at=timezone.now() + datetime.timedelta(minutes=data["next_update_in"]),
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict") and "next_update_at" in error.error_dict:
+                error.error_dict["next_update_in"] = error.error_dict.pop("next_update_at")
             _apply_errors(form, error)
         else:
             messages.success(request, "Update posted and mailed.")

@@ -128,6 +128,13 @@ def may_resolve(user, *, action, obj: Incident, at) -> Decision:
     return _involved_rule(user, obj, at, "resolve it", "D9 §7.1 Incident resolved")
 
 
+@register("incident.escalate")
+def may_escalate(user, *, action, obj: Incident, at) -> Decision:
+    """D9 §1.1 On-Call "Pause, escalate, page secondary"; §4.3 "Cannot resolve → Page
+    Secondary": the On-Call, and anyone the escalation already pulled in, escalates now."""
+    return _involved_rule(user, obj, at, "escalate it", "D9 §1.1 Pause, escalate, page secondary")
+
+
 @register("incident.review.file")
 def may_file_review(user, *, action, obj, at) -> Decision:
     """D9 §2.1 "Post-incident review": the Accountable (Owner) and Responsible (On-Call) roles

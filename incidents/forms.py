@@ -1,6 +1,7 @@
 """Forms of the incident pages; the rules themselves live in services and authority rules."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core import validators
 
 from governance.models import Severity, Workspace
@@ -82,3 +83,21 @@ class ClientCommForm(forms.Form):
     )
     status_page_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     email_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EscalateForm(forms.Form):
+    """D9 §1.1 "Pause, escalate, page secondary"; the service decides and validates."""
+
+    target = forms.ChoiceField(
+        choices=[
+            ("secondary", "Page the On-Call Secondary"),
+            ("next_tier", "Page the next tier (D9 §3.1)"),
+            ("responder", "Add a named responder"),
+        ]
+    )
+    responder = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+        required=False,
+        help_text="Only for “Add a named responder”.",
+    )

@@ -6,7 +6,7 @@ these typed signatures into the OpenAPI document at `/api/openapi.json`.
 - `GET /api/incidents/?status=open&page=N`: a page of incidents, newest first.
 - `GET /api/incidents/<id>/`: one incident.
 - `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`,
-  `.../client-facing/` (D9 §4.3).
+  `.../client-facing/` (D9 §4.3), `.../escalate/` (D9 §1.1).
 
 The services decide (the authority engine applies to the token's user as to a person); these
 operations only translate, and the API's handlers answer 400 naming the field, 401, 403 with the
@@ -15,6 +15,7 @@ reason, 404; 405 with `Allow` for a wrong method.
 
 from typing import Annotated
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.utils.dateparse import parse_datetime
@@ -221,6 +222,28 @@ def post_update(request, pk: int, data: UpdateIn = None):
         next_update_at=next_update_at,
     )
     return Status(201, {"incident": incident_json(_incident(pk), request), "message": update.body})
+
+
+class EscalateIn(Schema):
+    target: str = Field(description="secondary, next_tier or responder (D9 §1.1, §4.3).")
+    responder: str = Field("", description="The username to add, for target responder.")
+
+
+@router.post(
+    "{int:pk}/escalate/",
+    response={200: IncidentOut, **ERRORS},
+    summary="Escalate now: page the secondary, the next tier or a named responder",
+)
+def escalate(request, pk: int, data: EscalateIn):
+    responder = None
+    if data.target == "responder":
+        responder = get_user_model().objects.filter(username=data.responder).first()
+        if responder is None:
+            raise ValidationError({"responder": "No such user."})
+    services.escalate_incident(
+        incident=_incident(pk), actor=request.auth, target=data.target, responder=responder
+    )
+    return incident_json(_incident(pk), request)
 
 
 @router.post(

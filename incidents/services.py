@@ -24,7 +24,10 @@ from governance.models import (
     ApprovalRequest,
     CommunicationRule,
     MessageTemplate,
+    OnCallTier,
+    Role,
     Severity,
+    Urgency,
     Workspace,
 )
 from governance.notifications.outbox import cancel_pages, notify
@@ -415,6 +418,91 @@ def mark_client_facing(
             at=now,
         )
     return incident
+
+
+ESCALATION_TARGETS = {
+    "secondary": "Page the On-Call Secondary",
+    "next_tier": "Page the next tier (D9 §3.1)",
+    "responder": "Add a named responder",
+}
+
+
+def _next_tier_role(incident: Incident) -> Role | None:
+    """The first §3.1 escalation target (secondary, Owner, SRE Lead) not yet paged."""
+    paged = set(incident.responders.values_list("role__key", flat=True))
+    for tier in OnCallTier.objects.select_related("escalates_to").order_by("position"):
+        if tier.escalates_to is not None and tier.escalates_to.key not in paged:
+            return tier.escalates_to
+    return None
+
+
+def escalate_incident(
+    *,
+    incident: Incident,
+    actor,
+    target: str,
+    responder=None,
+    at: datetime.datetime | None = None,
+) -> list:
+    """D9 §1.1 On-Call "Pause, escalate, page secondary" and §4.3 "Cannot resolve → Page
+    Secondary": escalate now, without waiting for the ladder — page the On-Call Secondary,
+    the next §3.1 tier not yet paged, or a named responder. Recorded on the timeline; each
+    person is paged once per incident (the same outbox key as the ladder's pages). Returns the
+    people newly paged."""
+    now = at or timezone.now()
+    authority.require(actor, "incident.escalate", obj=incident, at=now)
+    _require_open(incident, "it is not escalated any more")
+    if target not in ESCALATION_TARGETS:
+        raise ValidationError({"target": "Choose secondary, next_tier or responder."})
+    if target == "responder" and (responder is None or not responder.is_active):
+        raise ValidationError({"responder": "Name the active person to add as a responder."})
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_open(incident, "it is not escalated any more")
+        if target == "responder":
+            role, people = Role.objects.get(key="anyone"), [responder]
+        else:
+            role = (
+                Role.objects.get(key=ON_CALL_SECONDARY)
+                if target == "secondary"
+                else _next_tier_role(incident)
+            )
+            if role is None:
+                raise ValidationError({"target": "Every D9 §3.1 tier is already paged."})
+            people = list(authority.holders(role.key, at=now))
+            if not people:
+                raise ValidationError({"target": f"Nobody holds {role.name} now."})
+        already = set(incident.responders.filter(user__in=people).values_list("user_id", flat=True))
+        label = f"{ESCALATION_TARGETS[target]}, by {display_name(actor)}"
+        for person in people:
+            Responder.objects.get_or_create(
+                incident=incident, user=person, role=role, defaults={"paged_at": now}
+            )
+            notify(
+                person,
+                "incident-escalation",
+                {
+                    "incident": incident,
+                    "step": {"label": label, "role": role},
+                    "is_page": True,
+                    "acknowledge_url": ack_links.link_for(incident=incident, user=person),
+                },
+                f"{escalation.page_key_prefix(incident)}{person.pk}",
+                urgency=Urgency.PAGE,
+            )
+        new = [p for p in people if p.pk not in already]
+        names = ", ".join(display_name(p) for p in new) or "nobody new"
+        again = [display_name(p) for p in people if p.pk in already]
+        _event(
+            incident,
+            IncidentEvent.Kind.PAGED,
+            f"{label} (D9 §1.1, §4.3): paged {names} ({role})"
+            + (f"; already paged: {', '.join(again)}" if again else "")
+            + ".",
+            actor=actor,
+            at=now,
+        )
+    return new
 
 
 def needs_review(incident: Incident) -> bool:

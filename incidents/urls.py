@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/update/", views.post_update, name="update"),
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/severity/", views.change_severity, name="severity"),
+    path("<int:pk>/escalate/", views.escalate, name="escalate"),
     path("<int:pk>/client-facing/", views.mark_client_facing, name="client_facing"),
     path("<int:pk>/review/", views.file_review, name="review"),
     path("<int:pk>/client-communications/", views.draft_client_comm, name="draft_comm"),

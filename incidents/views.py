@@ -17,6 +17,7 @@ from incidents import ack_links, escalation, selectors, services
 from incidents.forms import (
     ClientCommForm,
     DeclareForm,
+    EscalateForm,
     ResolveForm,
     ReviewForm,
     SeverityForm,
@@ -100,6 +101,7 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
         "severity_form": forms.get("severity")
         or SeverityForm(initial={"severity": incident.severity.key}),
         "review_form": forms.get("review") or ReviewForm(),
+        "escalate_form": forms.get("escalate") or EscalateForm(),
         "comm_form": forms.get("comm") or ClientCommForm(),
         "review": PostIncidentReview.objects.filter(incident=incident)
         .select_related("accountable", "responsible", "filed_by")
@@ -225,6 +227,29 @@ def change_severity(request, pk: int):
             messages.success(request, "Severity changed; the new ladder applies from now.")
             return redirect(incident)
     return _detail(request, incident, forms={"severity": form}, status=400)
+
+
+@login_required
+@require_POST
+def escalate(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    authority.require(request.user, "incident.escalate", obj=incident)
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            paged = services.escalate_incident(
+                incident=incident,
+                actor=request.user,
+                target=form.cleaned_data["target"],
+                responder=form.cleaned_data["responder"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            names = ", ".join(p.get_full_name() or p.username for p in paged)
+            messages.success(request, f"Escalated: paged {names or 'nobody new'}.")
+            return redirect(incident)
+    return _detail(request, incident, forms={"escalate": form}, status=400)
 
 
 @login_required

@@ -496,7 +496,7 @@ def escalate_incident(
         _event(
             incident,
             IncidentEvent.Kind.PAGED,
-            f"{label} (D9 §1.1, §4.3): paged {names} ({role})"
+            f"{ESCALATION_TARGETS[target]} (D9 §1.1, §4.3): paged {names} ({role})"
             + (f"; already paged: {', '.join(again)}" if again else "")
             + ".",
             actor=actor,

@@ -35,6 +35,7 @@ urlpatterns = [
     path("login/two-factor/", auth.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/", auth.two_factor_enrol, name="two_factor_enrol"),
     path("account/channels/", notification_views.my_channels, name="my_channels"),
+    path("account/time-zone/", notification_views.my_time_zone, name="my_time_zone"),
     path("kill-switch/", include((killswitch.urlpatterns, "killswitch"))),
     path("authority/", authority.who_may, name="who_may"),
     path("duties/", include((duty_views.duty_urls, "duties"))),

@@ -62,8 +62,12 @@ def raised_by_integration_of(user, incident: Incident) -> bool:
 
 
 def _closed(incident: Incident) -> Decision | None:
+    """Resolved means resolved: no action on a resolved incident, so its forms are not shown."""
     if not incident.is_open:
-        return Decision(False, "This incident is resolved.")
+        when = f" at {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""
+        return Decision(
+            False, f"Incident #{incident.pk} was resolved{when}; it takes no more actions."
+        )
     return None
 
 
@@ -77,7 +81,7 @@ def may_declare(user, *, action, obj, at) -> Decision:
 def may_acknowledge(user, *, action, obj: Incident, at) -> Decision:
     """D9 §2.1 "Acknowledge alert": On-Call Responsible; §4.2 the roles the ladder pulls in."""
     closed = _closed(obj)
-    if closed:
+    if closed is not None:  # a refusal Decision is falsy
         return closed
     if raised_by_integration_of(user, obj):
         # The monitoring tool acknowledges for the person who acknowledged there (Events v2).
@@ -99,7 +103,7 @@ def may_acknowledge(user, *, action, obj: Incident, at) -> Decision:
 
 def _involved_rule(user, obj: Incident, at, what: str, row: str) -> Decision:
     closed = _closed(obj)
-    if closed:
+    if closed is not None:  # a refusal Decision is falsy
         return closed
     involved, held, why = involvement(user, obj, at=at)
     if not involved:
@@ -122,6 +126,13 @@ def may_update(user, *, action, obj: Incident, at) -> Decision:
 def may_resolve(user, *, action, obj: Incident, at) -> Decision:
     """D9 §7.1 "Incident resolved": On-Call at resolution; anyone involved may resolve."""
     return _involved_rule(user, obj, at, "resolve it", "D9 §7.1 Incident resolved")
+
+
+@register("incident.escalate")
+def may_escalate(user, *, action, obj: Incident, at) -> Decision:
+    """D9 §1.1 On-Call "Pause, escalate, page secondary"; §4.3 "Cannot resolve → Page
+    Secondary": the On-Call, and anyone the escalation already pulled in, escalates now."""
+    return _involved_rule(user, obj, at, "escalate it", "D9 §1.1 Pause, escalate, page secondary")
 
 
 @register("incident.review.file")

@@ -38,6 +38,22 @@ from incidents.models import FollowUpTicket, Incident, IncidentEvent, IncidentSt
 from incidents.workdays import next_working_day_start
 
 PAGE_ACTIONS = {EscalationStep.Action.ACKS, EscalationStep.Action.JOINS}
+# D9 §4.3 "P3: Resolve or ticket — No escalation unless client-facing": incidents of these
+# severities stay with the On-Call (the tiers below) unless they are client-facing.
+CONTAINED_SEVERITIES = {"P3"}
+ON_CALL_ROLE_KEYS = {"on_call", "on_call_primary", "on_call_secondary"}
+
+
+def held_at_on_call(incident: Incident, role: Role | None) -> bool:
+    """D9 §4.3: does a step naming `role` stay unfired on `incident` (a P3 that is not
+    client-facing never reaches anyone above the On-Call)? Read when the step is due, so an
+    incident marked client-facing before then escalates as usual."""
+    return (
+        role is not None
+        and incident.severity.key in CONTAINED_SEVERITIES
+        and not incident.client_facing
+        and role.key not in ON_CALL_ROLE_KEYS
+    )
 
 
 def page_key_prefix(incident: Incident) -> str:
@@ -364,6 +380,13 @@ class _Firing:
             self.remind_update(step)
         elif step.role_id is None:
             self.ticket(step)
+        elif held_at_on_call(incident, step.role):
+            self.event(
+                step,
+                IncidentEvent.Kind.STEP,
+                f"{step.label}: {step.role} not paged — D9 §4.3 {incident.severity.key}: "
+                "no escalation unless client-facing.",
+            )
         else:
             self.escalate(step)
 
@@ -451,16 +474,22 @@ class _Firing:
         )
 
     def remind_update(self, step: IncidentStep) -> None:
+        """D9 §7.1: one reminder for the latest slot missed. After downtime (or a sweep that
+        was off) the earlier missed slots are recorded on the timeline in the same event, never
+        mailed one by one; the next slot is the first one still ahead."""
         incident = step.incident
         people = self.holders("on_call")
+        cadence = self.cadence()
+        missed = int((self.now - step.due_at) / cadence)
+        slot = step.due_at + cadence * missed
         for person in people:
             self.notify(
                 person,
                 "incident-reminder",
-                {"incident": incident, "step": step, "what": "update"},
-                f"incident:{incident.pk}:{step.key}:{person.pk}",
+                {"incident": incident, "step": step, "slot": slot, "what": "update"},
+                f"incident:{incident.pk}:update:{slot.isoformat()}:{person.pk}",
             )
-        next_slot = next_update_slot(step.due_at, self.cadence())
+        next_slot = next_update_slot(slot, cadence)
         self.new_steps.append(
             IncidentStep(
                 incident=incident,
@@ -471,11 +500,17 @@ class _Firing:
             )
         )
         names = ", ".join(p.get_full_name() or p.username for p in people) or "nobody on call"
+        earlier = (
+            f" ({missed} earlier slot(s) since {timezone.localtime(step.due_at):%Y-%m-%d %H:%M} "
+            "missed while reminders were not running)"
+            if missed
+            else ""
+        )
         self.event(
             step,
             IncidentEvent.Kind.UPDATE_OVERDUE,
-            f"No update since the slot of {timezone.localtime(step.due_at):%H:%M} "
-            f"(D9 §7.1, every 30 min): reminded {names}.",
+            f"No update since the slot of {timezone.localtime(slot):%H:%M}{earlier} "
+            f"(D9 §7.1, every {int(cadence.total_seconds() // 60)} min): reminded {names}.",
         )
 
     def remind_review(self, step: IncidentStep) -> None:
@@ -499,7 +534,8 @@ class _Firing:
                 kind=IncidentStep.Kind.REVIEW,
                 key=f"review:{number}",
                 label=f"Post-incident review reminder {number}",
-                due_at=next_working_day_start(step.due_at),
+                # After downtime: the next working day after now, not after the missed one.
+                due_at=next_working_day_start(max(step.due_at, self.now)),
             )
         )
         names = ", ".join(sorted(p.get_full_name() or p.username for p in people)) or "nobody"

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core import validators
 
 from governance.models import Severity, Workspace
 from incidents.authority import client_rules
@@ -42,9 +43,21 @@ class UpdateForm(forms.Form):
     )
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    next_update_in = forms.IntegerField(
-        min_value=1, max_value=24 * 60, initial=30, label="Next update in (minutes)"
-    )
+    next_update_in = forms.IntegerField(min_value=1, label="Next update in (minutes)")
+
+    def __init__(self, *args, cadence_minutes: int, **kwargs):
+        """D9 §7.1 "Every 30 min": the policy cadence is the default and the most allowed."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["next_update_in"]
+        field.initial = cadence_minutes
+        field.widget.attrs["max"] = cadence_minutes
+        field.validators.append(
+            validators.MaxValueValidator(
+                cadence_minutes,
+                f"At most {cadence_minutes} minutes: D9 §7.1 asks for an update every "
+                f"{cadence_minutes} min.",
+            )
+        )
 
 
 class ResolveForm(forms.Form):
@@ -110,4 +123,22 @@ class SignOffForm(forms.Form):
         label="Statement (required to send it back)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EscalateForm(forms.Form):
+    """D9 §1.1 "Pause, escalate, page secondary"; the service decides and validates."""
+
+    target = forms.ChoiceField(
+        choices=[
+            ("secondary", "Page the On-Call Secondary"),
+            ("next_tier", "Page the next tier (D9 §3.1)"),
+            ("responder", "Add a named responder"),
+        ]
+    )
+    responder = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+        required=False,
+        help_text="Only for “Add a named responder”.",
     )

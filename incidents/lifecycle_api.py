@@ -5,7 +5,8 @@ these typed signatures into the OpenAPI document at `/api/openapi.json`.
 - `POST /api/incidents/`: open an incident from an alert, deduplicated by `dedupe_key`.
 - `GET /api/incidents/?status=open&page=N`: a page of incidents, newest first.
 - `GET /api/incidents/<id>/`: one incident.
-- `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`.
+- `POST /api/incidents/<id>/acknowledge/`, `.../updates/` (D9 §7.3 fields), `.../resolve/`,
+  `.../client-facing/` (D9 §4.3), `.../escalate/` (D9 §1.1).
 
 The services decide (the authority engine applies to the token's user as to a person); these
 operations only translate, and the API's handlers answer 400 naming the field, 401, 403 with the
@@ -14,6 +15,7 @@ reason, 404; 405 with `Allow` for a wrong method.
 
 from typing import Annotated
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.utils.dateparse import parse_datetime
@@ -41,6 +43,7 @@ class IncidentOut(Schema):
     status: str
     workspace: str | None = Field(description="The workspace slug; null for global.")
     impact: str
+    client_facing: bool = Field(description="D9 §4.3: a P3 escalates only if client-facing.")
     opened_at: Timestamp
     acknowledged_at: Timestamp | None
     resolved_at: Timestamp | None
@@ -119,6 +122,7 @@ def incident_json(incident: Incident, request) -> dict:
         "status": incident.status,
         "workspace": incident.workspace.slug if incident.workspace_id else None,
         "impact": incident.impact,
+        "client_facing": incident.client_facing,
         "opened_at": incident.opened_at.isoformat(),
         "acknowledged_at": incident.acknowledged_at and incident.acknowledged_at.isoformat(),
         "resolved_at": incident.resolved_at and incident.resolved_at.isoformat(),
@@ -218,6 +222,38 @@ def post_update(request, pk: int, data: UpdateIn = None):
         next_update_at=next_update_at,
     )
     return Status(201, {"incident": incident_json(_incident(pk), request), "message": update.body})
+
+
+class EscalateIn(Schema):
+    target: str = Field(description="secondary, next_tier or responder (D9 §1.1, §4.3).")
+    responder: str = Field("", description="The username to add, for target responder.")
+
+
+@router.post(
+    "{int:pk}/escalate/",
+    response={200: IncidentOut, **ERRORS},
+    summary="Escalate now: page the secondary, the next tier or a named responder",
+)
+def escalate(request, pk: int, data: EscalateIn):
+    responder = None
+    if data.target == "responder":
+        responder = get_user_model().objects.filter(username=data.responder).first()
+        if responder is None:
+            raise ValidationError({"responder": "No such user."})
+    services.escalate_incident(
+        incident=_incident(pk), actor=request.auth, target=data.target, responder=responder
+    )
+    return incident_json(_incident(pk), request)
+
+
+@router.post(
+    "{int:pk}/client-facing/",
+    response={200: IncidentOut, **ERRORS},
+    summary="Mark client-facing (D9 §4.3: escalates beyond the On-Call)",
+)
+def mark_client_facing(request, pk: int):
+    services.mark_client_facing(incident=_incident(pk), actor=request.auth)
+    return incident_json(_incident(pk), request)
 
 
 @router.post(

@@ -213,6 +213,7 @@ class IncidentEvent(ChainedRecord):
         TICKET = "ticket", "Follow-up ticket"
         REVIEW = "review", "Post-incident review"
         CLIENT_COMM = "client_comm", "Client communication"
+        CLIENT_FACING = "client_facing", "Marked client-facing"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()

@@ -95,6 +95,7 @@ INCIDENT_ACTIONS = {
     "acknowledge": "incident.acknowledge",
     "update": "incident.update",
     "resolve": "incident.resolve",
+    "escalate": "incident.escalate",
     "draft_client_comm": "incident.client_comm.draft",
 }
 

@@ -25,7 +25,10 @@ from governance.models import (
     ApprovalRequest,
     CommunicationRule,
     MessageTemplate,
+    OnCallTier,
+    Role,
     Severity,
+    Urgency,
     Workspace,
 )
 from governance.notifications.outbox import cancel_pages, notify
@@ -72,6 +75,17 @@ def _event(incident, kind, text, *, actor=None, at=None) -> IncidentEvent:
     return IncidentEvent.objects.create(
         incident=incident, kind=kind, text=text, actor=actor, at=at or timezone.now()
     )
+
+
+def _require_open(incident: Incident, refused: str) -> None:
+    """Resolved means resolved (D9 §7.1 "Incident resolved" is the last message): a resolved
+    incident is not resolved again, changes no severity and takes no update. `refused` says
+    what is refused; the message says when and by whom it was resolved."""
+    if incident.is_open:
+        return
+    by = f" by {display_name(incident.resolved_by)}" if incident.resolved_by_id else ""
+    when = f" at {stamp(incident.resolved_at)}" if incident.resolved_at else ""
+    raise ValidationError(f"Incident #{incident.pk} was resolved{when}{by}; {refused}.")
 
 
 def _lock(incident: Incident) -> Incident:
@@ -304,6 +318,7 @@ def post_update(
     the next update defaults to 30 minutes later and its reminder is rescheduled."""
     now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "it takes no more updates")
     errors = {}
     if status not in (Incident.Status.INVESTIGATING, Incident.Status.MITIGATING):
         errors["status"] = "Choose investigating or mitigating; resolving has its own form."
@@ -311,15 +326,21 @@ def post_update(
         errors["findings"] = "Say briefly what you found."
     if not next_steps.strip():
         errors["next_steps"] = "Say what happens next."
-    next_update_at = next_update_at or now + escalation.update_cadence()
+    cadence = escalation.update_cadence()
+    next_update_at = next_update_at or now + cadence
     if next_update_at <= now:
         errors["next_update_at"] = "The next update must be in the future."
+    elif next_update_at > now + cadence:
+        # D9 §7.1 "Every 30 min" is a promise, not a default: it cannot be pushed further out.
+        errors["next_update_at"] = (
+            f"The next update is due within {int(cadence.total_seconds() // 60)} minutes "
+            "(D9 §7.1 Incident update)."
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open:
-            raise ValidationError("This incident is resolved; it takes no more updates.")
+        _require_open(incident, "it takes no more updates")
         incident.status = status
         incident.next_update_at = next_update_at
         _save(incident, actor=actor, reason="Update posted")
@@ -358,9 +379,11 @@ def change_severity(
     not repeated, pending steps of the former ladder that the new one lacks are cancelled."""
     now = at or timezone.now()
     authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "its severity no longer changes")
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open or incident.severity_id == severity.pk:
+        _require_open(incident, "its severity no longer changes")
+        if incident.severity_id == severity.pk:
             return incident
         former = incident.severity.key
         incident.severity = severity
@@ -384,6 +407,118 @@ def change_severity(
     return incident
 
 
+def mark_client_facing(
+    *, incident: Incident, actor, at: datetime.datetime | None = None
+) -> Incident:
+    """D9 §4.3 "No escalation unless client-facing" and §7.2 "Incident (client-facing)": the
+    incident affects clients. From now its pending steps escalate (a P3 too) and Support may
+    draft client communication. Anyone involved may say so (as for an update)."""
+    now = at or timezone.now()
+    authority.require(actor, "incident.update", obj=incident, at=now)
+    _require_open(incident, "it is not marked client-facing any more")
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_open(incident, "it is not marked client-facing any more")
+        if incident.client_facing:
+            return incident
+        incident.client_facing = True
+        _save(incident, actor=actor, reason="Marked client-facing")
+        _event(
+            incident,
+            IncidentEvent.Kind.CLIENT_FACING,
+            f"Marked client-facing by {display_name(actor)}: D9 §4.3, the {incident.severity.key} "
+            "path escalates beyond the On-Call from now.",
+            actor=actor,
+            at=now,
+        )
+    return incident
+
+
+ESCALATION_TARGETS = {
+    "secondary": "Page the On-Call Secondary",
+    "next_tier": "Page the next tier (D9 §3.1)",
+    "responder": "Add a named responder",
+}
+
+
+def _next_tier_role(incident: Incident) -> Role | None:
+    """The first §3.1 escalation target (secondary, Owner, SRE Lead) not yet paged."""
+    paged = set(incident.responders.values_list("role__key", flat=True))
+    for tier in OnCallTier.objects.select_related("escalates_to").order_by("position"):
+        if tier.escalates_to is not None and tier.escalates_to.key not in paged:
+            return tier.escalates_to
+    return None
+
+
+def escalate_incident(
+    *,
+    incident: Incident,
+    actor,
+    target: str,
+    responder=None,
+    at: datetime.datetime | None = None,
+) -> list:
+    """D9 §1.1 On-Call "Pause, escalate, page secondary" and §4.3 "Cannot resolve → Page
+    Secondary": escalate now, without waiting for the ladder — page the On-Call Secondary,
+    the next §3.1 tier not yet paged, or a named responder. Recorded on the timeline; each
+    person is paged once per incident (the same outbox key as the ladder's pages). Returns the
+    people newly paged."""
+    now = at or timezone.now()
+    authority.require(actor, "incident.escalate", obj=incident, at=now)
+    _require_open(incident, "it is not escalated any more")
+    if target not in ESCALATION_TARGETS:
+        raise ValidationError({"target": "Choose secondary, next_tier or responder."})
+    if target == "responder" and (responder is None or not responder.is_active):
+        raise ValidationError({"responder": "Name the active person to add as a responder."})
+    with transaction.atomic():
+        incident = _lock(incident)
+        _require_open(incident, "it is not escalated any more")
+        if target == "responder":
+            role, people = Role.objects.get(key="anyone"), [responder]
+        else:
+            role = (
+                Role.objects.get(key=ON_CALL_SECONDARY)
+                if target == "secondary"
+                else _next_tier_role(incident)
+            )
+            if role is None:
+                raise ValidationError({"target": "Every D9 §3.1 tier is already paged."})
+            people = list(authority.holders(role.key, at=now))
+            if not people:
+                raise ValidationError({"target": f"Nobody holds {role.name} now."})
+        already = set(incident.responders.filter(user__in=people).values_list("user_id", flat=True))
+        label = f"{ESCALATION_TARGETS[target]}, by {display_name(actor)}"
+        for person in people:
+            Responder.objects.get_or_create(
+                incident=incident, user=person, role=role, defaults={"paged_at": now}
+            )
+            notify(
+                person,
+                "incident-escalation",
+                {
+                    "incident": incident,
+                    "step": {"label": label, "role": role},
+                    "is_page": True,
+                    "acknowledge_url": ack_links.link_for(incident=incident, user=person),
+                },
+                f"{escalation.page_key_prefix(incident)}{person.pk}",
+                urgency=Urgency.PAGE,
+            )
+        new = [p for p in people if p.pk not in already]
+        names = ", ".join(display_name(p) for p in new) or "nobody new"
+        again = [display_name(p) for p in people if p.pk in already]
+        _event(
+            incident,
+            IncidentEvent.Kind.PAGED,
+            f"{ESCALATION_TARGETS[target]} (D9 §1.1, §4.3): paged {names} ({role})"
+            + (f"; already paged: {', '.join(again)}" if again else "")
+            + ".",
+            actor=actor,
+            at=now,
+        )
+    return new
+
+
 def needs_review(incident: Incident) -> bool:
     """D9 §2.1 "Post-incident review" for every P1, and any incident marked for one."""
     return incident.severity.key == "P1" or incident.review_required
@@ -403,6 +538,7 @@ def resolve(
     review of a P1 (D9 §2.1: Owner Accountable, On-Call Responsible)."""
     now = at or timezone.now()
     authority.require(actor, "incident.resolve", obj=incident, at=now)
+    _require_open(incident, "it is not resolved again")
     errors = {}
     if not root_cause.strip():
         errors["root_cause"] = "Resolving needs the root cause."
@@ -412,8 +548,7 @@ def resolve(
         raise ValidationError(errors)
     with transaction.atomic():
         incident = _lock(incident)
-        if not incident.is_open:
-            return incident
+        _require_open(incident, "it is not resolved again")
         incident.status = Incident.Status.RESOLVED
         incident.resolved_at = now
         incident.resolved_by = actor

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from governance import authority
 from governance.models import Severity
-from incidents import ack_links, reviews, selectors, services
+from incidents import ack_links, escalation, reviews, selectors, services
 from incidents.forms import (
     ClientCommForm,
     DeclareForm,
+    EscalateForm,
     ResolveForm,
     ReviewForm,
     SeverityForm,
@@ -83,8 +84,12 @@ def _update_initial(incident: Incident) -> dict:
         else Incident.Status.INVESTIGATING,
         "findings": "",
         "next_steps": (last.values.get("action", "") if last else ""),
-        "next_update_in": 30,
     }
+
+
+def _update_form(data=None, **kwargs) -> UpdateForm:
+    cadence = int(escalation.update_cadence().total_seconds() // 60)
+    return UpdateForm(data, cadence_minutes=cadence, **kwargs)
 
 
 def _detail(request, incident: Incident, *, forms=None, status=200):
@@ -98,11 +103,12 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
             incident.steps.select_related("role").filter(kind__in=["ladder", "response"])
         ),
         "actions": selectors.allowed_actions(request.user, incident),
-        "update_form": forms.get("update") or UpdateForm(initial=_update_initial(incident)),
+        "update_form": forms.get("update") or _update_form(initial=_update_initial(incident)),
         "resolve_form": forms.get("resolve") or ResolveForm(),
         "severity_form": forms.get("severity")
         or SeverityForm(initial={"severity": incident.severity.key}),
         "review_form": forms.get("review") or ReviewForm(),
+        "escalate_form": forms.get("escalate") or EscalateForm(),
         "comm_form": forms.get("comm") or ClientCommForm(),
         "review": PostIncidentReview.objects.filter(incident=incident)
         .select_related("accountable", "responsible", "filed_by")
@@ -174,7 +180,7 @@ def acknowledge_link(request, token: str):
 def post_update(request, pk: int):
     incident = selectors.get_incident_for_user(request.user, pk)
     authority.require(request.user, "incident.update", obj=incident)
-    form = UpdateForm(request.POST)
+    form = _update_form(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -187,6 +193,8 @@ def post_update(request, pk: int):
                 next_update_at=timezone.now() + datetime.timedelta(minutes=data["next_update_in"]),
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict") and "next_update_at" in error.error_dict:
+                error.error_dict["next_update_in"] = error.error_dict.pop("next_update_at")
             _apply_errors(form, error)
         else:
             messages.success(request, "Update posted and mailed.")
@@ -218,12 +226,54 @@ def change_severity(request, pk: int):
     authority.require(request.user, "incident.update", obj=incident)
     form = SeverityForm(request.POST)
     if form.is_valid():
-        services.change_severity(
-            incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
-        )
-        messages.success(request, "Severity changed; the new ladder applies from now.")
-        return redirect(incident)
+        try:
+            services.change_severity(
+                incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Severity changed; the new ladder applies from now.")
+            return redirect(incident)
     return _detail(request, incident, forms={"severity": form}, status=400)
+
+
+@login_required
+@require_POST
+def escalate(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    authority.require(request.user, "incident.escalate", obj=incident)
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            paged = services.escalate_incident(
+                incident=incident,
+                actor=request.user,
+                target=form.cleaned_data["target"],
+                responder=form.cleaned_data["responder"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            names = ", ".join(p.get_full_name() or p.username for p in paged)
+            messages.success(request, f"Escalated: paged {names or 'nobody new'}.")
+            return redirect(incident)
+    return _detail(request, incident, forms={"escalate": form}, status=400)
+
+
+@login_required
+@require_POST
+def mark_client_facing(request, pk: int):
+    incident = selectors.get_incident_for_user(request.user, pk)
+    try:
+        services.mark_client_facing(incident=incident, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Marked client-facing; the escalation path reaches beyond the On-Call."
+        )
+    return redirect(incident)
 
 
 @login_required

@@ -84,7 +84,8 @@ def send_handoff_reminders(*, now: datetime.datetime) -> str:
                 context = {**_context(handoff), "kind": kind}
                 people = {u.pk: u for u in handoff.people("outgoing") + handoff.people("incoming")}
                 for user in people.values():
-                    notify(
+                    services.notify_in_zone(
+                        handoff.rotation,
                         user,
                         "rotations/handoff-reminder",
                         context,
@@ -105,7 +106,8 @@ def send_handoff_reminders(*, now: datetime.datetime) -> str:
             people = {u.pk: u for u in handoff.people("outgoing") + handoff.people("incoming")}
             owner = selectors.tier_holder(selectors.INGESTION_OWNER, at=now)
             for user in people.values():
-                notify(
+                services.notify_in_zone(
+                    handoff.rotation,
                     user,
                     "rotations/handoff-open",
                     context,
@@ -113,7 +115,8 @@ def send_handoff_reminders(*, now: datetime.datetime) -> str:
                 )
                 sent += 1
             if owner is not None:
-                notify(
+                services.notify_in_zone(
+                    handoff.rotation,
                     owner,
                     "rotations/handoff-open-owner",
                     context,

@@ -42,6 +42,13 @@ from rotations.models import (
 RUNBOOK_MARKER = "D8"
 
 
+def notify_in_zone(rotation: Rotation, *args, **kwargs):
+    """`notify`, rendering the mail on `rotation`'s wall clock: D9 §3.2 "Monday 09:00 local
+    time" reads 09:00 in New York whatever the portal's zone, across DST too."""
+    with timezone.override(rotation.zone):
+        return notify(*args, **kwargs)
+
+
 def _person(user) -> str:
     if user is None:
         return "nobody"
@@ -181,7 +188,8 @@ def set_week_holders(
     version = week.history.latest().history_id
     after = {primary, secondary}
     for user in (before | after) - {None}:
-        notify(
+        notify_in_zone(
+            week.rotation,
             user,
             "rotations/shift-changed",
             {"week": week, "rotation": week.rotation, "url": reverse("rotations:my_shifts")},
@@ -248,7 +256,8 @@ def remind_unready(*, week: RotationWeek) -> list:
     it (once per person until they attest). Returns them, so the admin can warn."""
     unready = unready_users([week.primary, week.secondary])
     for user in unready:
-        notify(
+        notify_in_zone(
+            week.rotation,
             user,
             "rotations/readiness-reminder",
             {"week": week, "rotation": week.rotation, "url": reverse("rotations:readiness")},
@@ -515,7 +524,8 @@ def request_swap(
         _save(swap, actor=actor, reason="Swap requested")
         _grant(swap, actor, "view_swaprequest", "cancel_swaprequest")
         _grant(swap, colleague, "view_swaprequest", "respond_swaprequest")
-        notify(
+        notify_in_zone(
+            swap.rotation,
             colleague,
             "rotations/swap-requested",
             {"swap": swap, "url": reverse("rotations:swap_detail", args=[swap.pk])},
@@ -688,7 +698,8 @@ def cancel_swap(*, actor, swap: SwapRequest, at: datetime.datetime | None = None
 
 
 def _tell(swap: SwapRequest, user, outcome: str) -> None:
-    notify(
+    notify_in_zone(
+        swap.rotation,
         user,
         "rotations/swap-outcome",
         {
@@ -706,7 +717,17 @@ def _tell(swap: SwapRequest, user, outcome: str) -> None:
 
 def sync_handoff(*, week: RotationWeek, actor=None) -> Handoff:
     """The handoff at the start of `week`, with outgoing and incoming on-call as they stand
-    (kept up to date until the handoff instant, frozen after it)."""
+    (kept up to date until the handoff instant, frozen after it).
+
+    Two sweeps at once (issue 12 point 10) queue on the week's row lock, so the second finds
+    the handoff the first created instead of failing on the unique week.
+    """
+    with transaction.atomic():
+        RotationWeek.objects.select_for_update().filter(pk=week.pk).first()
+        return _sync_handoff(week, actor=actor)
+
+
+def _sync_handoff(week: RotationWeek, *, actor) -> Handoff:
     rotation = week.rotation
     handoff = Handoff.objects.filter(week=week).first()
     if handoff is not None and handoff.at <= timezone.now():

@@ -155,17 +155,19 @@ def rotation_calendar(request, slug):
     grids = month.rotation_month(
         rotation, year=year, month=month_number, months=months, user=request.user, now=now
     )
-    return render(
-        request,
-        "rotations/calendar.html",
-        {
-            "rotation": rotation,
-            "grids": grids,
-            "on_call": selectors.on_call_at(now, rotation=rotation),
-            "ical_url": request.build_absolute_uri(calendars.rotation_feed_path(rotation)),
-            **_navigation(year, month_number, months),
-        },
-    )
+    # D9 §3.2 "Monday 09:00 local time": the page shows the rotation's wall clock.
+    with timezone.override(rotation.zone):
+        return render(
+            request,
+            "rotations/calendar.html",
+            {
+                "rotation": rotation,
+                "grids": grids,
+                "on_call": selectors.on_call_at(now, rotation=rotation),
+                "ical_url": request.build_absolute_uri(calendars.rotation_feed_path(rotation)),
+                **_navigation(year, month_number, months),
+            },
+        )
 
 
 @login_required
@@ -321,19 +323,21 @@ def swap_detail(request, pk):
         "cancel": swap.is_open
         and authority.decide(user, "rotations.swap.cancel", obj=swap).allowed,
     }
-    local = swap.rotation.zone
-    return render(
-        request,
-        "rotations/swap_detail.html",
-        {
-            "swap": swap,
-            "can": can,
-            "local_start": swap.starts_at.astimezone(local),
-            "local_end": swap.ends_at.astimezone(local),
-            "local_return_start": swap.return_starts_at and swap.return_starts_at.astimezone(local),
-            "local_return_end": swap.return_ends_at and swap.return_ends_at.astimezone(local),
-        },
-    )
+    # D9 §3.2 "local time": the rotation's wall clock (the date filter converts to the active
+    # zone, so the zone is activated rather than the values converted).
+    with timezone.override(swap.rotation.zone):
+        return render(
+            request,
+            "rotations/swap_detail.html",
+            {
+                "swap": swap,
+                "can": can,
+                "local_start": swap.starts_at,
+                "local_end": swap.ends_at,
+                "local_return_start": swap.return_starts_at,
+                "local_return_end": swap.return_ends_at,
+            },
+        )
 
 
 @login_required
@@ -395,19 +399,21 @@ def handoff_detail(request, pk):
     for side, label in HandoffChecklistItem.Side.choices:
         items = [(i, checks.get(i.pk)) for i in HandoffChecklistItem.objects.filter(side=side)]
         sides.append({"key": side, "label": label, "items": items, "mine": mine[side]})
-    return render(
-        request,
-        "rotations/handoff.html",
-        {
-            "handoff": handoff,
-            "local_at": handoff.at.astimezone(handoff.rotation.zone),
-            "sides": sides,
-            "notes_form": notes_form,
-            "can_write_notes": mine["outgoing"] or mine["incoming"],
-            # D9 §3.3 "Check current system status": what the incoming pair takes over.
-            "status_sections": status_sections(at=timezone.now()),
-        },
-    )
+    # D9 §3.2 "local time": the page shows the rotation's wall clock.
+    with timezone.override(handoff.rotation.zone):
+        return render(
+            request,
+            "rotations/handoff.html",
+            {
+                "handoff": handoff,
+                "local_at": handoff.at,
+                "sides": sides,
+                "notes_form": notes_form,
+                "can_write_notes": mine["outgoing"] or mine["incoming"],
+                # D9 §3.3 "Check current system status": what the incoming pair takes over.
+                "status_sections": status_sections(at=timezone.now()),
+            },
+        )
 
 
 @login_required

@@ -9,6 +9,7 @@ query string, form fields and JSON bodies; JSON bodies over the size or nesting 
 
 import json
 import logging
+import zoneinfo
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -155,3 +156,30 @@ class InputGuard:
         if "allowed" in body:
             json_response["Allow"] = ", ".join(body["allowed"])
         return json_response
+
+
+class DisplayZoneMiddleware:
+    """Activates the signed-in person's display zone for the request (issue 12 point 9), so
+    every page shows instants on their wall clock; rotation pages override it with the
+    rotation's own zone (D9 §3.2)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from governance.models import DisplayZone
+
+        zone = None
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            zone = (
+                DisplayZone.objects.filter(user=request.user)
+                .values_list("time_zone", flat=True)
+                .first()
+            )
+        if zone:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -117,13 +117,21 @@ def generate_due_instances(*, now: datetime.datetime) -> int:
         if not responsible:
             continue
         for slot in due:
-            created += _create_instance(schedule, responsible[0], slot)
+            created += _create_instance(
+                schedule, responsible[0], slot, latest=slot == due[-1], now=now
+            )
     return created
 
 
-def _create_instance(schedule: DutySchedule, role: Role, slot: datetime.datetime) -> int:
+def _create_instance(
+    schedule: DutySchedule, role: Role, slot: datetime.datetime, *, latest: bool, now
+) -> int:
+    """One slot's instance. Catching up after downtime (issue 12 point 8), an earlier slot
+    whose check-in deadline has already passed is recorded as missed at once, without a
+    reminder or an escalation each: only what is due now (the latest slot) is chased."""
     people = authority.holders(role.key, at=slot)
     deadline = slot + datetime.timedelta(minutes=schedule.grace_minutes)
+    missed = not latest and deadline <= now
     instance = DutyInstance(
         schedule=schedule,
         due_at=slot,
@@ -131,10 +139,15 @@ def _create_instance(schedule: DutySchedule, role: Role, slot: datetime.datetime
         escalate_at=deadline + datetime.timedelta(minutes=schedule.escalate_after_minutes),
         responsible_role=role,
         assignee=people[0] if people else None,
-        next_check_at=deadline,
+        next_check_at=None if missed else deadline,
+        status=DutyInstance.Status.MISSED if missed else DutyInstance.Status.OPEN,
     )
     instance._history_user = None
-    instance._change_reason = f"Due ({schedule.describe()})"
+    instance._change_reason = (
+        f"Missed while the sweeps were not running ({schedule.describe()})"
+        if missed
+        else f"Due ({schedule.describe()})"
+    )
     try:
         with transaction.atomic():
             instance.save()
@@ -193,6 +206,12 @@ def chase_due_duties(*, now: datetime.datetime) -> tuple[int, int]:
             if instance.is_done:
                 _set_next_check(instance, None, reason="Done")
                 continue
+            if now >= instance.escalate_at and _superseded(instance, now=now):
+                # Issue 12 point 8: after downtime only what is due now is chased; a slot whose
+                # whole chase passed while a later slot came due is recorded missed, quietly.
+                instance.status = DutyInstance.Status.MISSED
+                _set_next_check(instance, None, reason="Missed while the sweeps were not running")
+                continue
             if _fire(f"duty:{pk}:reminder", DutyNotice.Kind.REMINDER, instance=instance, now=now):
                 _remind(instance, now=now)
                 reminded += 1
@@ -214,6 +233,13 @@ def chase_due_duties(*, now: datetime.datetime) -> tuple[int, int]:
             else:
                 _set_next_check(instance, instance.escalate_at, reason="Waiting for escalation")
     return reminded, escalated
+
+
+def _superseded(instance: DutyInstance, *, now) -> bool:
+    """A later slot of the same schedule has come due."""
+    return DutyInstance.objects.filter(
+        schedule_id=instance.schedule_id, due_at__gt=instance.due_at, due_at__lte=now
+    ).exists()
 
 
 def _set_next_check(instance: DutyInstance, when, *, reason: str) -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0044_rollback_revalidation_checks"),
+        ("governance", "0045_display_zone"),
     ]
 
     operations = [

@@ -32,6 +32,7 @@ from governance.killswitch.models import (
 from governance.launch.models import GoNoGoDecision, Launch, LaunchChecklistItem, LaunchConsultation
 from governance.notifications.models import (
     ContactMethod,
+    DisplayZone,
     Notification,
     NotificationRule,
     Team,
@@ -91,6 +92,7 @@ __all__ = [
     "WorkspaceUserObjectPermission",
     "ApiToken",
     "ContactMethod",
+    "DisplayZone",
     "Notification",
     "NotificationRule",
     "Team",

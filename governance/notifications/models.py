@@ -191,3 +191,17 @@ class Notification(models.Model):
         """A Message-ID stable across retries and re-sends, so a receiver collapses a duplicate."""
         digest = hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:32]
         return f"<{digest}@{settings.OUTBOX_MESSAGE_ID_DOMAIN}>"
+
+
+class DisplayZone(models.Model):
+    """The zone a person reads times in (issue 12 point 9): pages outside a rotation's own
+    (which show the rotation's wall clock, D9 §3.2) show instants in it. A preference, not a
+    record: no history."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="display_zone"
+    )
+    time_zone = models.CharField(max_length=64, help_text="An IANA zone, e.g. America/New_York.")
+
+    def __str__(self):
+        return f"{self.user} reads times in {self.time_zone}"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.template.context import make_context
 from django.template.loader import get_template
 from django.utils import timezone
 
@@ -40,12 +41,20 @@ def render_mail(
 ) -> tuple[str, str, str]:
     """Render `emails/<template>-subject.txt`, `-body.txt` and `-body.html`.
 
+    The subject and the text body are plain text, rendered without HTML escaping (a subject
+    reads "Error rate > 20%", never "&gt;"); only the HTML part is escaped. This is the one
+    place mail is rendered, so no template needs its own `{% autoescape off %}`.
     `loaded` caches the three compiled templates across the mails of one batch.
     """
     subject_t, text_t, html_t = _templates(template, loaded if loaded is not None else {})
     context = {"base_url": settings.PORTAL_BASE_URL, **context}
-    subject = " ".join(subject_t.render(context).split())
-    return subject[:255], text_t.render(context), html_t.render(context)
+    subject = " ".join(_plain(subject_t, context).split())
+    return subject[:255], _plain(text_t, context), html_t.render(context)
+
+
+def _plain(compiled, context: dict) -> str:
+    """`compiled` (a Django backend template) rendered as plain text: no HTML escaping."""
+    return compiled.template.render(make_context(context, autoescape=False))
 
 
 def _templates(template: str, loaded: dict) -> tuple:

@@ -1,16 +1,17 @@
 """Writes of contact methods and team channels (D9 §4.4 how to reach a role, §7.1 the
 `#ingestion-rollout` channel). Messages themselves go through the outbox (`outbox.notify`)."""
 
+import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 
 from governance.core.history import save_with_history
-from governance.models import ContactMethod, Team
+from governance.models import ContactMethod, DisplayZone, Team
 from governance.notifications import channels
 
 TEST_TITLE = "Test message from the governance portal"
@@ -87,3 +88,22 @@ def verify_contact_method(*, method: ContactMethod, actor, at: datetime) -> str:
             reason=f"Test message failed: {reason}"[:500] if reason else "Test message delivered",
         )
     return reason
+
+
+def set_display_zone(*, actor, user, time_zone: str, at: datetime | None = None) -> DisplayZone:
+    """Issue 12 point 9: the zone `user` reads times in outside rotation pages (those keep the
+    rotation's D9 §3.2 local time). Only the person sets their own; an empty zone goes back to
+    the portal's."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("Only the person themselves sets the zone they read times in.")
+    time_zone = (time_zone or "").strip()
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError(
+            {"time_zone": f"{time_zone!r} is not a time zone (e.g. Europe/Paris)."}
+        )
+    with transaction.atomic():
+        if not time_zone:
+            DisplayZone.objects.filter(user=user).delete()
+            return DisplayZone(user=user, time_zone=settings.TIME_ZONE)
+        zone, _ = DisplayZone.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return zone

@@ -60,6 +60,34 @@ def test_the_on_call_acknowledges_updates_and_resolves_over_the_api(api, inciden
     assert resolved.json()["status"] == "resolved"
 
 
+def test_a_resolved_incident_refuses_resolve_and_update_over_the_api(api, incident, primary):
+    """Issue 12 point 13, D9 §7.1: after "Incident resolved" the API refuses a second resolve
+    and an update with the reason, and the incident stays as resolved."""
+    base = f"/api/incidents/{incident.pk}"
+    api("post", f"{base}/resolve/", primary, {"root_cause": "Disk full", "resolution": "Freed"})
+    again = api("post", f"{base}/resolve/", primary, {"root_cause": "b", "resolution": "c"})
+    update = api(
+        "post",
+        f"{base}/updates/",
+        primary,
+        {"status": "mitigating", "findings": "a", "next_steps": "b"},
+    )
+    for response in (again, update):
+        assert response.status_code == 403
+        assert f"Incident #{incident.pk} was resolved at" in response.json()["error"]
+    incident.refresh_from_db()
+    assert incident.root_cause == "Disk full"
+
+
+def test_the_on_call_marks_an_incident_client_facing_over_the_api(api, incident, primary, outsider):
+    """Issue 12 point 6, D9 §4.3: `client-facing/` sets the field; its denied twin is a 403."""
+    url = f"/api/incidents/{incident.pk}/client-facing/"
+    assert api("post", url, outsider).status_code == 403
+    assert api("get", f"/api/incidents/{incident.pk}/", primary).json()["client_facing"] is False
+    response = api("post", url, primary)
+    assert response.status_code == 200 and response.json()["client_facing"] is True
+
+
 def test_someone_not_involved_gets_a_403_with_the_reason(api, incident, outsider):
     response = api("post", f"/api/incidents/{incident.pk}/acknowledge/", outsider)
 

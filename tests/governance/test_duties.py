@@ -131,6 +131,7 @@ def test_duties_follow_the_rotation_across_a_handoff(owner, rotation, on_call_at
     assert before != after
     with time_machine.travel(handoff - datetime.timedelta(minutes=30), tick=False):
         run_sweep("duties.generate")
+        run_sweep("duties.chase")
     with time_machine.travel(handoff + datetime.timedelta(minutes=5), tick=False):
         run_sweep("duties.generate")
         instances = list(DutyInstance.objects.order_by("due_at"))
@@ -281,3 +282,31 @@ def test_the_duty_page_lets_the_assignee_check_in_and_refuses_an_outsider(
         client.post(url, {"note": "Quiet hour"})
         instance.refresh_from_db()
         assert instance.status == DutyInstance.Status.DONE
+
+
+def test_after_eleven_days_down_only_the_due_slot_is_chased_the_rest_recorded_missed(
+    owner, rotation, on_call_at_fixture
+):
+    """Issue 12 point 8, D9 §2.1 "Hourly monitoring": sweeps at T, then not again until T + 11
+    days. The catch-up creates the missed slots (at most MAX_CATCH_UP) as missed and the slot
+    left open before the outage is missed too, without a reminder or an escalation each; only
+    the slot due now is chased, once."""
+    _only_hourly()
+    start = _next_handoff(rotation) + datetime.timedelta(hours=3, minutes=1)
+    with time_machine.travel(start, tick=False):
+        run_sweep("duties.generate")
+        run_sweep("duties.chase")
+    back = start + datetime.timedelta(days=11)
+    for minutes in (0, 1, 2, 16):
+        with time_machine.travel(back + datetime.timedelta(minutes=minutes), tick=False):
+            run_sweep("duties.generate")
+            run_sweep("duties.chase")
+    instances = DutyInstance.objects.order_by("due_at")
+    latest = instances.last()
+    assert instances.filter(status=DutyInstance.Status.MISSED).count() == instances.count() - 1
+    assert latest.status == DutyInstance.Status.OPEN
+    assert latest.due_at == back.replace(minute=0)
+    reminders = _mails("duty-reminder")
+    assert [m.recipient for m in reminders] == [on_call_at_fixture(latest.due_at).primary]
+    assert f"duty-reminder:{latest.pk}:" in reminders[0].dedupe_key
+    assert _mails("duty-missed") == []

@@ -1,11 +1,13 @@
 """D9 §7.1 and §7.3: messages from the templates, mailed, every 30 min, overdue reminders."""
 
 import datetime
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
-from governance.models import Notification
+from governance.models import ApiToken, Notification
 from incidents import services
 from incidents.models import IncidentUpdate
 from tests.incidents.conftest import START, minutes_after, sweep_at
@@ -129,3 +131,61 @@ def test_resolving_posts_the_resolved_message_exactly(crew, declare, clock):
         "Resolution: Reverted\n"
         "Follow-up: N"
     )
+
+
+def test_the_next_update_cannot_be_promised_later_than_the_policy_cadence(crew, declare, clock):
+    """Issue 12 point 7, D9 §7.1 "Every 30 min": the service refuses a next update later than
+    the cadence, naming the field; at the cadence it is accepted (the twin)."""
+    incident = declare("P2")
+    later = timezone.now() + datetime.timedelta(minutes=1440)
+    with pytest.raises(ValidationError) as error:
+        services.post_update(
+            incident=incident,
+            actor=crew["primary"],
+            status="investigating",
+            findings="a",
+            next_steps="b",
+            next_update_at=later,
+        )
+    assert "within 30 minutes" in error.value.message_dict["next_update_at"][0]
+    assert not incident.updates.filter(kind=IncidentUpdate.Kind.UPDATE).exists()
+    services.post_update(
+        incident=incident,
+        actor=crew["primary"],
+        status="investigating",
+        findings="a",
+        next_steps="b",
+        next_update_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    assert incident.updates.filter(kind=IncidentUpdate.Kind.UPDATE).count() == 1
+
+
+def test_the_update_form_refuses_1440_minutes_next_to_the_field(client, crew, declare, clock):
+    """D9 §7.1 through the page: "Next update in (minutes)" accepts at most 30; 1440 is a
+    400 with the error beside the field, and nothing is posted."""
+    incident = declare("P2")
+    client.force_login(crew["primary"])
+    data = {"status": "investigating", "findings": "a", "next_steps": "b"}
+    response = client.post(f"/incidents/{incident.pk}/update/", {**data, "next_update_in": 1440})
+    assert response.status_code == 400
+    assert "At most 30 minutes" in response.context["update_form"].errors["next_update_in"][0]
+    assert not incident.updates.filter(kind=IncidentUpdate.Kind.UPDATE).exists()
+    ok = client.post(f"/incidents/{incident.pk}/update/", {**data, "next_update_in": 30})
+    assert ok.status_code == 302
+
+
+def test_the_api_refuses_a_next_update_later_than_the_cadence_naming_the_field(
+    client, crew, declare, clock
+):
+    """D9 §7.1 through the lifecycle API: a 400 naming `next_update_at`."""
+    incident = declare("P2")
+    later = (timezone.now() + datetime.timedelta(days=1)).isoformat()
+    response = client.post(
+        f"/api/incidents/{incident.pk}/updates/",
+        data=json.dumps(
+            {"status": "mitigating", "findings": "a", "next_steps": "b", "next_update_at": later}
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user=crew['primary'])[1]}",
+    )
+    assert response.status_code == 400 and response.json()["field"] == "next_update_at"

@@ -272,16 +272,21 @@ def request_for(*, target, kind: str | None = None) -> ApprovalRequest | None:
 
 
 def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
-    """Requests waiting on `user` now: addressed to them (guardian) and still decidable."""
+    """Requests waiting on `user` now: addressed to them (guardian) and still decidable.
+    A bounded number of queries however many are pending (issue 16 point 1)."""
     at = at or timezone.now()
-    addressed = get_objects_for_user(
-        user, DECIDE_PERMISSION, klass=ApprovalRequest, accept_global_perms=False
-    ).filter(status__in=[ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED])
-    return [
-        r
-        for r in addressed.order_by("created_at")
-        if authority.decide(user, "approval.decide", obj=r, at=at)
-    ]
+    addressed = list(
+        get_objects_for_user(
+            user, DECIDE_PERMISSION, klass=ApprovalRequest, accept_global_perms=False
+        )
+        .filter(status__in=[ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED])
+        .prefetch_related("requirements")
+        .order_by("created_at")
+    )
+    decisions = authority.decide_many(
+        user, [("approval.decide", request) for request in addressed], at=at
+    )
+    return [request for request, decision in zip(addressed, decisions, strict=True) if decision]
 
 
 def overdue_requirements(*, now: datetime):

@@ -48,8 +48,21 @@ class GovernanceConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from governance.core import memo
-        from governance.models import OnCallTier, Role, RoleAssignment
+        from governance.models import (
+            DecisionAuthority,
+            DecisionAuthorityRole,
+            OnCallTier,
+            Role,
+            RoleAssignment,
+        )
 
         # Who holds which role is memoised per request or sweep; a change to its rows (or to a
         # user's active flag) within one drops the memo.
-        memo.forget_on_change(Role, RoleAssignment, OnCallTier, get_user_model())
+        memo.forget_on_change(
+            Role,
+            RoleAssignment,
+            OnCallTier,
+            DecisionAuthority,
+            DecisionAuthorityRole,
+            get_user_model(),
+        )

@@ -127,9 +127,11 @@ def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> On
         rotation = rotation or policy_rotation()
         owner = _acting_ingestion_owner(at)
         return OnCall(at=at, rotation=rotation, ingestion_owner=owner)
-    rotation = rotation or week.rotation
+    return _on_call(at, rotation or week.rotation, week, overrides, _acting_ingestion_owner(at))
+
+
+def _on_call(at, rotation, week, overrides, owner) -> OnCall:
     tiers = resolve(week, overrides, at)
-    owner = _acting_ingestion_owner(at)
     return OnCall(
         at=at,
         rotation=rotation,
@@ -142,6 +144,35 @@ def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> On
         secondary_override=tiers[Tier.SECONDARY][2],
         ingestion_owner=owner,
     )
+
+
+def on_call_of(rotations: list[Rotation], *, at: datetime.datetime) -> dict[int, OnCall]:
+    """`on_call_at(at, rotation=r)` for each of `rotations`, in three queries whatever their
+    number (the rotations list; issue 16 point 2): rotation pk -> OnCall."""
+    by_id = {rotation.pk: rotation for rotation in rotations}
+    weeks = {
+        week.rotation_id: week
+        for week in RotationWeek.objects.select_related("primary", "secondary").filter(
+            rotation_id__in=by_id, starts_at__lte=at, ends_at__gt=at
+        )
+    }
+    overrides: dict[int, list[Override]] = {pk: [] for pk in by_id}
+    for override in Override.objects.select_related("user").filter(
+        rotation_id__in=by_id, cancelled_at__isnull=True, ends_at__gt=at
+    ):
+        week = weeks.get(override.rotation_id)
+        if week is not None and override.starts_at < week.ends_at:
+            overrides[override.rotation_id].append(override)
+    owner = _acting_ingestion_owner(at)
+    result = {}
+    for pk, rotation in by_id.items():
+        week = weeks.get(pk)
+        if week is None:
+            result[pk] = OnCall(at=at, rotation=rotation, ingestion_owner=owner)
+            continue
+        week.rotation = rotation
+        result[pk] = _on_call(at, rotation, week, overrides[pk], owner)
+    return result
 
 
 def on_call_users(at: datetime.datetime, *, rotation: Rotation | None = None) -> set:

@@ -54,3 +54,14 @@ def test_the_incident_list_costs_the_same_for_three_or_twelve_incidents(crew, de
     for number in range(3, 12):
         declare("P3", title=f"Incident {number}")
     assert _queries(client, "/incidents/?status=open") == small
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_a_title_search_can_use_the_trigram_index(db):
+    from incidents.models import Incident
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Incident.objects.filter(title__icontains="database").explain()
+    assert "incident_title_trgm" in plan

@@ -48,7 +48,6 @@ from governance.killswitch import services as killswitch  # noqa: E402
 from governance.models import (  # noqa: E402
     ApiToken,
     CommunicationRule,
-    KillSwitchActivation,
     KillSwitchScenario,
     Role,
     RoleAssignment,
@@ -81,11 +80,17 @@ class State:
 def _people():
     if State.people:
         return State.people
-    people = {n: User.objects.create_user(n, email=f"{n}@example.com", first_name=n.title())
-              for n in ("primary", "secondary", "owner", "sre", "pm", "support", "alerts")}
+    people = {
+        n: User.objects.create_user(n, email=f"{n}@example.com", first_name=n.title())
+        for n in ("primary", "secondary", "owner", "sre", "pm", "support", "alerts")
+    }
     people["admin"] = User.objects.create_superuser("benchadmin", "a@example.com", "pw")
-    for role, name in (("ingestion_owner", "owner"), ("sre_lead", "sre"),
-                       ("product_manager", "pm"), ("support_lead", "support")):
+    for role, name in (
+        ("ingestion_owner", "owner"),
+        ("sre_lead", "sre"),
+        ("product_manager", "pm"),
+        ("support_lead", "support"),
+    ):
         RoleAssignment.objects.update_or_create(
             role=Role.objects.get(key=role),
             defaults={"primary": people[name], "valid_from": datetime.date(2000, 1, 1)},
@@ -114,18 +119,31 @@ def _seed_rotations(target: int, now) -> None:
             )
             first = schedule.rotation_handoff_on_or_before(rotation, start)
             weeks = [
-                RotationWeek(rotation=rotation, starts_at=b, ends_at=e,
-                             primary=roster[i % 4], secondary=roster[(i + 1) % 4])
+                RotationWeek(
+                    rotation=rotation,
+                    starts_at=b,
+                    ends_at=e,
+                    primary=roster[i % 4],
+                    secondary=roster[(i + 1) % 4],
+                )
                 for i, (b, e) in enumerate(
                     schedule.handoffs(first, 12, at=rotation.handoff_time, zone=rotation.zone)
                 )
             ]
             RotationWeek.objects.bulk_create(weeks)
             Handoff.objects.bulk_create(
-                [Handoff(rotation=rotation, week=w, at=w.starts_at,
-                         outgoing_primary=p.primary, outgoing_secondary=p.secondary,
-                         incoming_primary=w.primary, incoming_secondary=w.secondary)
-                 for p, w in zip(weeks, weeks[1:], strict=False)]
+                [
+                    Handoff(
+                        rotation=rotation,
+                        week=w,
+                        at=w.starts_at,
+                        outgoing_primary=p.primary,
+                        outgoing_secondary=p.secondary,
+                        incoming_primary=w.primary,
+                        incoming_secondary=w.secondary,
+                    )
+                    for p, w in zip(weeks, weeks[1:], strict=False)
+                ]
             )
     State.rotations = target
 
@@ -141,21 +159,36 @@ def _seed_incidents(target: int, now) -> None:
             for n in range(begin, min(begin + 5_000, target)):
                 opened = now - step * (target - n) - datetime.timedelta(minutes=n % 11)
                 is_open = n % 200 == 0
-                rows.append(Incident(
-                    title=f"Incident {n} database {'slow' if n % 2 else 'down'}",
-                    severity=severities[n % 3], impact="Benchmark",
-                    status="investigating" if is_open else "resolved",
-                    opened_at=opened, ladder_started_at=opened, opened_by=people["alerts"],
-                    acknowledged_at=opened + datetime.timedelta(minutes=n % 25),
-                    acknowledged_by=people["primary"],
-                    resolved_at=None if is_open else opened + datetime.timedelta(hours=1),
-                    resolved_by=None if is_open else people["primary"],
-                    dedupe_key=f"bench-{n}"))
+                rows.append(
+                    Incident(
+                        title=f"Incident {n} database {'slow' if n % 2 else 'down'}",
+                        severity=severities[n % 3],
+                        impact="Benchmark",
+                        status="investigating" if is_open else "resolved",
+                        opened_at=opened,
+                        ladder_started_at=opened,
+                        opened_by=people["alerts"],
+                        acknowledged_at=opened + datetime.timedelta(minutes=n % 25),
+                        acknowledged_by=people["primary"],
+                        resolved_at=None if is_open else opened + datetime.timedelta(hours=1),
+                        resolved_by=None if is_open else people["primary"],
+                        dedupe_key=f"bench-{n}",
+                    )
+                )
             Incident.objects.bulk_create(rows)
             IncidentUpdate.objects.bulk_create(
-                [IncidentUpdate(incident=i, kind="incident_update", status="investigating",
-                                body="Looking", posted_at=i.opened_at + datetime.timedelta(
-                                    minutes=20 + k * 25)) for i in rows for k in range(2)])
+                [
+                    IncidentUpdate(
+                        incident=i,
+                        kind="incident_update",
+                        status="investigating",
+                        body="Looking",
+                        posted_at=i.opened_at + datetime.timedelta(minutes=20 + k * 25),
+                    )
+                    for i in rows
+                    for k in range(2)
+                ]
+            )
     State.incidents = target
 
 
@@ -164,19 +197,40 @@ def _seed_page_incident(comms: int, now) -> None:
     people = _people()
     if State.page_incident is None:
         State.page_incident = Incident.objects.create(
-            title="The page incident", severity=Severity.objects.get(key="P1"),
-            impact="Benchmark", status="investigating", opened_at=now, ladder_started_at=now,
-            opened_by=people["alerts"], client_facing=True)
+            title="The page incident",
+            severity=Severity.objects.get(key="P1"),
+            impact="Benchmark",
+            status="investigating",
+            opened_at=now,
+            ladder_started_at=now,
+            opened_by=people["alerts"],
+            client_facing=True,
+        )
     rule = CommunicationRule.objects.get(key="incident_client_facing")
     incident = State.page_incident
-    ClientCommunication.objects.bulk_create([
-        ClientCommunication(incident=incident, rule=rule, title=f"Delay {n}",
-                            public_status="investigating", status_page_text="Delayed.",
-                            email_text="Delayed.", drafted_at=now, drafted_by=people["support"])
-        for n in range(State.comms, comms)])
-    IncidentEvent.objects.bulk_create([
-        IncidentEvent(incident=incident, kind="note", at=now, actor=people["primary"],
-                      text=f"event {n}") for n in range(State.comms * 10, comms * 10)])
+    ClientCommunication.objects.bulk_create(
+        [
+            ClientCommunication(
+                incident=incident,
+                rule=rule,
+                title=f"Delay {n}",
+                public_status="investigating",
+                status_page_text="Delayed.",
+                email_text="Delayed.",
+                drafted_at=now,
+                drafted_by=people["support"],
+            )
+            for n in range(State.comms, comms)
+        ]
+    )
+    IncidentEvent.objects.bulk_create(
+        [
+            IncidentEvent(
+                incident=incident, kind="note", at=now, actor=people["primary"], text=f"event {n}"
+            )
+            for n in range(State.comms * 10, comms * 10)
+        ]
+    )
     State.comms = comms
 
 
@@ -187,15 +241,23 @@ def _seed_pending(target: int) -> None:
     for n in range(State.pending, target):
         workspace = Workspace.objects.create(name=f"Client {n}", slug=f"client-{n}")
         killswitch.activate_kill_switch(
-            actor=people["primary"], scenario=scenario, severity=Severity.objects.get(key="P2"),
-            reason="errors at 12%", workspace=workspace)
+            actor=people["primary"],
+            scenario=scenario,
+            severity=Severity.objects.get(key="P2"),
+            reason="errors at 12%",
+            workspace=workspace,
+        )
     State.pending = target
+
+
+def counting(queries: list):
+    return connection.execute_wrapper(lambda run, sql, *a: queries.append(sql) or run(sql, *a))
 
 
 def measure(func) -> tuple[int, list[float]]:
     func()
     queries = []
-    with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+    with counting(queries):
         func()
     times = []
     for _ in range(REPEAT):
@@ -207,7 +269,7 @@ def measure(func) -> tuple[int, list[float]]:
 
 def once(func) -> tuple[int, list[float]]:
     queries = []
-    with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+    with counting(queries):
         started = time.perf_counter()
         func()
         elapsed = (time.perf_counter() - started) * 1000
@@ -218,6 +280,7 @@ def page(client, url, **headers):
     def get():
         response = client.get(url, **headers)
         assert response.status_code == 200, (url, response.status_code)
+
     return get
 
 
@@ -232,7 +295,8 @@ def run_size(size: int, now, index: int) -> dict:
     owner.force_login(people["owner"])
     month = timezone.localdate(now).strftime("%Y-%m")
     sizes = {
-        "rotations": Rotation.objects.count(), "incidents": Incident.objects.count(),
+        "rotations": Rotation.objects.count(),
+        "incidents": Incident.objects.count(),
     }
     results = {}
 
@@ -251,18 +315,25 @@ def run_size(size: int, now, index: int) -> dict:
     results["GET /incidents/?status=open"] = measure(page(admin, "/incidents/?status=open"))
     results["GET /incidents/?q=database+down"] = measure(page(admin, "/incidents/?q=database+down"))
     results["admin incident changelist ?q="] = measure(
-        page(admin, "/admin/incidents/incident/?q=database+slow"))
+        page(admin, "/admin/incidents/incident/?q=database+slow")
+    )
     results["incident page (comms, events)"] = measure(
-        page(owner, f"/incidents/{State.page_incident.pk}/"))
+        page(owner, f"/incidents/{State.page_incident.pk}/")
+    )
     results["dashboard (pending approvals)"] = measure(page(owner, "/"))
     results["compliance report page (month)"] = measure(page(owner, f"/compliance/?month={month}"))
     results["kill-switch poll"] = measure(
-        page(admin, "/api/kill-switch/?workspace=client-0",
-             HTTP_AUTHORIZATION=f"Bearer {State.token}"))
+        page(
+            admin,
+            "/api/kill-switch/?workspace=client-0",
+            HTTP_AUTHORIZATION=f"Bearer {State.token}",
+        )
+    )
     # Each size moves the horizon one more week: every rotation has one week and handoff due.
     week_later = now + datetime.timedelta(weeks=index + 1)
     results["rotations.generate, a week due everywhere"] = once(
-        lambda: reminders.keep_generated(now=week_later))
+        lambda: reminders.keep_generated(now=week_later)
+    )
     return sizes, results
 
 
@@ -275,20 +346,30 @@ def main() -> None:
         started = time.perf_counter()
         counts, results = run_size(size, now, index)
         scales[size] = counts
-        print(f"size {size}x: {counts} ({connection.vendor}), measured in "
-              f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"size {size}x: {counts} ({connection.vendor}), measured in "
+            f"{time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
         for label, figure in results.items():
             table.setdefault(label, {})[size] = figure
-    print(f"\n{'measure':<44} {'size':>5} {'queries':>8} {'min ms':>9} {'median ms':>10} {'growth':>7}")
+    head = ("measure", "size", "queries", "min ms", "median ms", "growth")
+    print("\n{:<44} {:>5} {:>8} {:>9} {:>10} {:>7}".format(*head))
     for label, by_size in table.items():
         first = statistics.median(by_size[SIZES[0]][1])
         for size in SIZES:
             queries, times = by_size[size]
             median = statistics.median(times)
             growth = f"{median / first:.1f}x" if size == SIZES[-1] and first else ""
-            print(f"{label:<44} {size:>4}x {queries:>8} {min(times):>9.1f} {median:>10.1f} {growth:>7}")
-    print("\nsizes: " + "; ".join(f"{s}x = {c['rotations']} rotations, {c['incidents']} incidents"
-                               for s, c in scales.items()))
+            low = min(times)
+            print(f"{label:<44} {size:>4}x {queries:>8} {low:>9.1f} {median:>10.1f} {growth:>7}")
+    print(
+        "\nsizes: "
+        + "; ".join(
+            f"{s}x = {c['rotations']} rotations, {c['incidents']} incidents"
+            for s, c in scales.items()
+        )
+    )
 
 
 if __name__ == "__main__":

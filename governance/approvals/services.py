@@ -19,6 +19,7 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
@@ -280,7 +281,10 @@ def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
             user, DECIDE_PERMISSION, klass=ApprovalRequest, accept_global_perms=False
         )
         .filter(status__in=[ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED])
-        .prefetch_related("requirements")
+        .select_related("requester")
+        .prefetch_related(
+            Prefetch("requirements", queryset=ApprovalRequirement.objects.select_related("role"))
+        )
         .order_by("created_at")
     )
     decisions = authority.decide_many(

@@ -95,3 +95,21 @@ def test_without_a_memo_nothing_is_kept(people):
     with CaptureQueriesContext(connection) as again:
         authority.roles_of(people["owner"], at=now)
     assert len(again) > 0
+
+
+def test_the_pending_approvals_card_costs_the_same_for_two_or_eight_requests(client, people):
+    client.force_login(people["owner"])
+
+    def card_queries() -> int:
+        client.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        assert response.status_code == 200
+        return len(queries)
+
+    for number in range(2):
+        _pause(people["primary"], number)
+    small = card_queries()
+    for number in range(2, 8):
+        _pause(people["primary"], number)
+    assert card_queries() == small

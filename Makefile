@@ -8,7 +8,7 @@ export PORT
 PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export PORTAL_BASE_URL
 
-.PHONY: run test install install-dev lint format migrate clean
+.PHONY: run test install install-dev lint format migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: migrate
 
 test: install-dev
 	PORTAL_VAR_DIR=$${PORTAL_VAR_DIR:-$(CURDIR)/var/test} $(BIN)/pytest $(PYTEST_ARGS)
+
+# Every page and sweep of issue 16 at three sizes on DATABASE_URL (a fresh SQLite file when unset),
+# one table. BENCH_SIZES=1,2,4 is the small run of CI; the default 1,10,100 reaches 2 000 rotations
+# and 100 000 incidents. On PostgreSQL give it a database of its own: it adds rows.
+BENCH_SIZES ?= 1,10,100
+bench: install-dev
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/scale.py
 
 lint: install-dev
 	$(BIN)/ruff check .

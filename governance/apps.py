@@ -49,3 +49,24 @@ class GovernanceConfig(AppConfig):
     def ready(self):
         for module in REGISTERING_MODULES:
             import_module(module)
+        from django.contrib.auth import get_user_model
+
+        from governance.core import memo
+        from governance.models import (
+            DecisionAuthority,
+            DecisionAuthorityRole,
+            OnCallTier,
+            Role,
+            RoleAssignment,
+        )
+
+        # Who holds which role is memoised per request or sweep; a change to its rows (or to a
+        # user's active flag) within one drops the memo.
+        memo.forget_on_change(
+            Role,
+            RoleAssignment,
+            OnCallTier,
+            DecisionAuthority,
+            DecisionAuthorityRole,
+            get_user_model(),
+        )

@@ -70,7 +70,12 @@ def env_database(name: str, default: str) -> dict:
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ConfigError(name, f"must be a sqlite:// or postgres:// URL, got {url!r}.")
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # Persistent connections without Django's per-request health check: the check is one
+        # more statement on every request (the kill-switch poll would be two statements, not
+        # one; issue 16 point 6). A connection the server dropped fails that one request, and
+        # Django then closes it (errors mark it unusable at the request's end), so the next
+        # request reconnects.
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=False)
     except ValueError as error:
         raise ConfigError(name, f"is not a valid database URL ({error}).") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Who holds which role is read once per request (issue 16 point 1).
+    "governance.core.memo.MemoMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"

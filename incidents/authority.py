@@ -7,7 +7,7 @@ role at `at`; services and pages only ever ask `authority.decide`.
 from django.db.models import QuerySet
 
 from governance.authority.engine import Decision, Requirement, register
-from governance.authority.holders import roles_of
+from governance.authority.holders import roles_by_key, roles_of
 from governance.models import CommunicationRule, RaciEntry, Role
 from incidents.models import (
     AlertGroup,
@@ -22,13 +22,13 @@ CLIENT_RULE = "incident_client_facing"
 
 
 def _held_text(held: set[str]) -> str:
-    names = [
-        role.name
-        for role in Role.objects.filter(key__in=held).exclude(
-            notion__in=[Role.Notion.ANYONE, Role.Notion.ALL_STAKEHOLDERS]
-        )
-    ]
-    return ", ".join(names) or "no role"
+    # From the memoised role table: a page deciding many rows names the roles without a query.
+    hidden = (Role.Notion.ANYONE, Role.Notion.ALL_STAKEHOLDERS)
+    roles = sorted(
+        (r for r in roles_by_key().values() if r.key in held and r.notion not in hidden),
+        key=lambda r: (r.position, r.key),
+    )
+    return ", ".join(role.name for role in roles) or "no role"
 
 
 def pulled_in_roles(incident: Incident) -> set[str]:
@@ -286,7 +286,7 @@ def may_approve_client_comm(user, *, action, obj: ClientCommunication, at) -> De
         return Decision(False, f"This communication is already {obj.get_status_display()}.")
     if obj.drafted_by_id == user.pk:
         return Decision(False, "You drafted this communication; someone else must approve it.")
-    mentions = list(rule.approvers.select_related("role"))
+    mentions = list(rule.approvers.all())  # prefetched with their roles by the page's selector
     approvers = {m.role.key for m in mentions}
     held = roles_of(user, at=at)
     if not held & approvers:

@@ -94,6 +94,11 @@ class Incident(models.Model):
             # list filters by status and severity.
             models.Index(fields=["status", "-opened_at"], name="incident_status_opened"),
             models.Index(fields=["severity", "-opened_at"], name="incident_severity_opened"),
+            # Open incidents only (a few among 100 000 a year): the dashboard card, the rollout
+            # blocker, the handoff and status pages, the list's "open" filter.
+            models.Index(
+                fields=["-opened_at"], condition=~Q(status="resolved"), name="incident_open"
+            ),
         ]
         constraints = [
             # open_incident(): one open incident per alert dedupe key.
@@ -264,6 +269,13 @@ class IncidentUpdate(models.Model):
 
     class Meta:
         ordering = ["posted_at", "id"]
+        indexes = [
+            # The updates admin changelist, newest first (ordering by posted_at over every row).
+            models.Index(fields=["-posted_at", "-id"], name="incident_update_posted"),
+            # The incident page's updates and the compliance report's update slots: one
+            # incident's updates in time order.
+            models.Index(fields=["incident", "posted_at"], name="incident_update_timeline"),
+        ]
 
     def __str__(self):
         return self.body.splitlines()[0] if self.body else self.kind

@@ -12,14 +12,18 @@ class RotationsConfig(AppConfig):
 
     def ready(self):
         from governance import authority
+        from governance.core import memo
         from governance.policy import checks, render
         from governance.rollout.readiness import register_readiness_source
         from rotations import readiness, selectors, services
+        from rotations.models import Override, Rotation, RotationWeek
 
         for module in REGISTERING_MODULES:
             import_module(module)
         # Who holds the D9 §3.1 rotation tiers at T: the authority engine asks this source.
         authority.register_rotation_source(selectors.on_call_roles)
+        # A request or sweep that changes a week or an override reads the rotation afresh.
+        memo.forget_on_change(Rotation, RotationWeek, Override)
         # The policy page's §3.2 schedule and the §3.4 readiness findings come from rotations.
         render.register_schedule_source(selectors.schedule_rows)
         checks.register_findings(services.readiness_findings)

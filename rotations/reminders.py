@@ -6,7 +6,7 @@ it, so a second tick, worker or replay at the same instant sends nothing twice.
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.urls import reverse
 
 from governance.models import HandoffChecklistItem
@@ -23,13 +23,16 @@ NAG_LIMIT = datetime.timedelta(days=7)
 def keep_generated(*, now: datetime.datetime) -> str:
     """Every active rotation generated at least `weeks_ahead` weeks ahead (D9 §3.2), with a
     handoff record at every boundary."""
-    ahead = datetime.timedelta(weeks=RotationPolicy.current().weeks_ahead)
-    created = handoffs = 0
-    for rotation in Rotation.objects.filter(active=True):
-        created += len(
-            services.generate_weeks(rotation=rotation, actor=None, until=now + ahead, start=now)
-        )
-        handoffs += services.sync_handoffs(rotation=rotation, now=now)
+    until = now + datetime.timedelta(weeks=RotationPolicy.current().weeks_ahead)
+    rotations = list(Rotation.objects.filter(active=True).annotate(last_end=Max("weeks__ends_at")))
+    created = 0
+    for rotation in rotations:
+        # Only a rotation short of the horizon costs its own queries (issue 16 point 3).
+        if rotation.last_end is None or rotation.last_end < until:
+            created += len(
+                services.generate_weeks(rotation=rotation, actor=None, until=until, start=now)
+            )
+    handoffs = services.sync_handoffs(rotations=rotations, now=now)
     return f"{created} week(s) generated, {handoffs} handoff(s) in sync"
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
 
+from governance.core import memo
 from governance.models import HandoffChecklistItem, OnCallTier
 from governance.policy import render
 from governance.policy import selectors as governance_selectors
@@ -85,14 +86,15 @@ def resolve(
     return result
 
 
-def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> OnCall:
-    """D9 §3.1: the On-Call Primary and Secondary of `rotation` (default: the policy rotation)
-    at `at`, after approved overrides, with the Ingestion Owner tier. At most three queries.
-
-    The week covering `at` is the one with starts_at <= at < ends_at, so a handoff instant
-    belongs to the incoming week. Overrides only exist inside generated weeks (services
-    refuse others), so with no week there is nobody on the rotation tiers.
-    """
+def _week_at(at: datetime.datetime, rotation: Rotation | None):
+    """The week of `rotation` (default: the policy rotation) covering `at` and the live
+    overrides overlapping it: two queries, or none when this request or sweep has already
+    read that week (`governance.core.memo`: asking at many instants of one week is free)."""
+    key = ("rotations.weeks", rotation.pk if rotation else None)
+    known = memo.remember(key, list)
+    for week, overrides in known:
+        if week.starts_at <= at < week.ends_at:
+            return week, overrides
     weeks = RotationWeek.objects.select_related("rotation", "primary", "secondary").filter(
         starts_at__lte=at, ends_at__gt=at
     )
@@ -101,19 +103,35 @@ def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> On
     else:
         weeks = weeks.filter(rotation=rotation)
     week = weeks.first()
-    owner = None
+    if week is None:
+        return None, []
+    overrides = list(
+        Override.objects.select_related("user")
+        .filter(rotation_id=week.rotation_id, cancelled_at__isnull=True)
+        .filter(ends_at__gt=week.starts_at, starts_at__lt=week.ends_at)
+    )
+    known.append((week, overrides))
+    return week, overrides
+
+
+def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> OnCall:
+    """D9 §3.1: the On-Call Primary and Secondary of `rotation` (default: the policy rotation)
+    at `at`, after approved overrides, with the Ingestion Owner tier. At most three queries.
+
+    The week covering `at` is the one with starts_at <= at < ends_at, so a handoff instant
+    belongs to the incoming week. Overrides only exist inside generated weeks (services
+    refuse others), so with no week there is nobody on the rotation tiers.
+    """
+    week, overrides = _week_at(at, rotation)
     if week is None:
         rotation = rotation or policy_rotation()
         owner = _acting_ingestion_owner(at)
         return OnCall(at=at, rotation=rotation, ingestion_owner=owner)
-    rotation = rotation or week.rotation
-    overrides = list(
-        Override.objects.select_related("user")
-        .filter(rotation=rotation, cancelled_at__isnull=True)
-        .filter(ends_at__gt=at, starts_at__lt=week.ends_at)
-    )
+    return _on_call(at, rotation or week.rotation, week, overrides, _acting_ingestion_owner(at))
+
+
+def _on_call(at, rotation, week, overrides, owner) -> OnCall:
     tiers = resolve(week, overrides, at)
-    owner = _acting_ingestion_owner(at)
     return OnCall(
         at=at,
         rotation=rotation,
@@ -126,6 +144,35 @@ def on_call_at(at: datetime.datetime, *, rotation: Rotation | None = None) -> On
         secondary_override=tiers[Tier.SECONDARY][2],
         ingestion_owner=owner,
     )
+
+
+def on_call_of(rotations: list[Rotation], *, at: datetime.datetime) -> dict[int, OnCall]:
+    """`on_call_at(at, rotation=r)` for each of `rotations`, in three queries whatever their
+    number (the rotations list; issue 16 point 2): rotation pk -> OnCall."""
+    by_id = {rotation.pk: rotation for rotation in rotations}
+    weeks = {
+        week.rotation_id: week
+        for week in RotationWeek.objects.select_related("primary", "secondary").filter(
+            rotation_id__in=by_id, starts_at__lte=at, ends_at__gt=at
+        )
+    }
+    overrides: dict[int, list[Override]] = {pk: [] for pk in by_id}
+    for override in Override.objects.select_related("user").filter(
+        rotation_id__in=by_id, cancelled_at__isnull=True, ends_at__gt=at
+    ):
+        week = weeks.get(override.rotation_id)
+        if week is not None and override.starts_at < week.ends_at:
+            overrides[override.rotation_id].append(override)
+    owner = _acting_ingestion_owner(at)
+    result = {}
+    for pk, rotation in by_id.items():
+        week = weeks.get(pk)
+        if week is None:
+            result[pk] = OnCall(at=at, rotation=rotation, ingestion_owner=owner)
+            continue
+        week.rotation = rotation
+        result[pk] = _on_call(at, rotation, week, overrides[pk], owner)
+    return result
 
 
 def on_call_users(at: datetime.datetime, *, rotation: Rotation | None = None) -> set:
@@ -230,10 +277,15 @@ def on_call_roles(at: datetime.datetime) -> dict[str, AbstractBaseUser | None]:
     """The rotation source of the authority engine: D9 role key -> who holds that §3.1 tier at
     `at` (registered in RotationsConfig.ready())."""
     on_call = on_call_at(at)
-    tiers = OnCallTier.objects.filter(key__in=Tier.values, role__isnull=False)
-    return {
-        role_key: on_call.holder(tier) for tier, role_key in tiers.values_list("key", "role__key")
-    }
+    tiers = memo.remember(
+        "rotations.tier_roles",
+        lambda: list(
+            OnCallTier.objects.filter(key__in=Tier.values, role__isnull=False).values_list(
+                "key", "role__key"
+            )
+        ),
+    )
+    return {role_key: on_call.holder(tier) for tier, role_key in tiers}
 
 
 def schedule_rows(count: int) -> list[tuple[str, str, str]]:

@@ -40,6 +40,7 @@ from rotations.models import (
 # D9 §3.4 "Runbook familiarity: D8 reviewed before first shift" is the expectation whose
 # requirement names D8; nobody without it is put on a week without a reminder.
 RUNBOOK_MARKER = "D8"
+WEEK = datetime.timedelta(weeks=1)
 
 
 def notify_in_zone(rotation: Rotation, *args, **kwargs):
@@ -715,53 +716,88 @@ def _tell(swap: SwapRequest, user, outcome: str) -> None:
 # Handoffs (D9 §3.3)
 
 
-def sync_handoff(*, week: RotationWeek, actor=None) -> Handoff:
-    """The handoff at the start of `week`, with outgoing and incoming on-call as they stand
-    (kept up to date until the handoff instant, frozen after it).
+def _covering(weeks: list[RotationWeek], at: datetime.datetime) -> RotationWeek | None:
+    return next((week for week in weeks if week.starts_at <= at < week.ends_at), None)
 
-    Two sweeps at once (issue 12 point 10) queue on the week's row lock, so the second finds
-    the handoff the first created instead of failing on the unique week.
-    """
+
+def _holders_at(weeks, overrides, at) -> tuple:
+    """(primary, secondary) at `at` from a rotation's weeks and live overrides, as `on_call_at`
+    answers it (the same `selectors.resolve`), without a query."""
+    week = _covering(weeks, at)
+    if week is None:
+        return None, None
+    tiers = selectors.resolve(week, overrides, at)
+    return tiers[Tier.PRIMARY][0], tiers[Tier.SECONDARY][0]
+
+
+def _create_handoff(week: RotationWeek, people: dict, *, actor) -> None:
+    """Two sweeps at once (issue 12 point 10) queue on the week's row lock, so the second finds
+    the handoff the first created instead of failing on the unique week: a no-op."""
     with transaction.atomic():
         RotationWeek.objects.select_for_update().filter(pk=week.pk).first()
-        return _sync_handoff(week, actor=actor)
-
-
-def _sync_handoff(week: RotationWeek, *, actor) -> Handoff:
-    rotation = week.rotation
-    handoff = Handoff.objects.filter(week=week).first()
-    if handoff is not None and handoff.at <= timezone.now():
-        return handoff
-    before = selectors.on_call_at(
-        week.starts_at - datetime.timedelta(microseconds=1), rotation=rotation
-    )
-    after = selectors.on_call_at(week.starts_at, rotation=rotation)
-    people = {
-        "outgoing_primary": before.primary,
-        "outgoing_secondary": before.secondary,
-        "incoming_primary": after.primary,
-        "incoming_secondary": after.secondary,
-    }
-    if handoff is None:
-        handoff = Handoff(rotation=rotation, week=week, at=week.starts_at, **people)
+        if Handoff.objects.filter(week=week).exists():
+            return
+        handoff = Handoff(rotation=week.rotation, week=week, at=week.starts_at, **people)
         _save(handoff, actor=actor, reason="Handoff scheduled")
-        return handoff
-    if any(getattr(handoff, f"{key}_id") != getattr(v, "pk", None) for key, v in people.items()):
-        for key, value in people.items():
-            setattr(handoff, key, value)
-        _save(handoff, actor=actor, reason="On-call changed before the handoff")
-    return handoff
 
 
-def sync_handoffs(*, rotation: Rotation, now: datetime.datetime, actor=None) -> int:
-    """Handoff records for every week boundary from last week to the generated horizon."""
-    weeks = rotation.weeks.select_related("rotation").filter(
-        starts_at__gte=now - datetime.timedelta(days=8)
-    )
+def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=None) -> int:
+    """D9 §3.3: a handoff record at every week boundary of `rotations` from last week to the
+    generated horizon, with outgoing and incoming on-call as they stand (kept up to date until
+    the handoff instant, frozen after it).
+
+    Three reads for all the rotations together (weeks, handoffs, overrides), then one write per
+    handoff created or changed: the hourly sweep costs what changed, not what exists
+    (issue 16 point 3)."""
+    since = now - datetime.timedelta(days=8)
+    by_id = {rotation.pk: rotation for rotation in rotations}
+    weeks_of: dict[int, list[RotationWeek]] = {pk: [] for pk in by_id}
+    # Weeks ending after `since` include the one before the first boundary (its outgoing side).
+    for week in (
+        RotationWeek.objects.select_related("primary", "secondary")
+        .filter(rotation_id__in=by_id, ends_at__gte=since)
+        .order_by("rotation_id", "starts_at")
+    ):
+        week.rotation = by_id[week.rotation_id]
+        weeks_of[week.rotation_id].append(week)
+    handoffs = {
+        handoff.week_id: handoff
+        for handoff in Handoff.objects.filter(rotation_id__in=by_id, at__gte=since)
+    }
+    overrides_of: dict[int, list[Override]] = {pk: [] for pk in by_id}
+    for override in Override.objects.select_related("user").filter(
+        rotation_id__in=by_id, cancelled_at__isnull=True, ends_at__gt=since - WEEK
+    ):
+        overrides_of[override.rotation_id].append(override)
     count = 0
-    for week in weeks:
-        sync_handoff(week=week, actor=actor)
-        count += 1
+    for rotation_id, weeks in weeks_of.items():
+        overrides = overrides_of[rotation_id]
+        for week in weeks:
+            if week.starts_at < since:
+                continue
+            count += 1
+            handoff = handoffs.get(week.pk)
+            if handoff is not None and handoff.at <= now:
+                continue
+            before = _holders_at(
+                weeks, overrides, week.starts_at - datetime.timedelta(microseconds=1)
+            )
+            after = _holders_at(weeks, overrides, week.starts_at)
+            people = {
+                "outgoing_primary": before[0],
+                "outgoing_secondary": before[1],
+                "incoming_primary": after[0],
+                "incoming_secondary": after[1],
+            }
+            if handoff is None:
+                _create_handoff(week, people, actor=actor)
+                continue
+            if any(
+                getattr(handoff, f"{k}_id") != getattr(v, "pk", None) for k, v in people.items()
+            ):
+                for key, value in people.items():
+                    setattr(handoff, key, value)
+                _save(handoff, actor=actor, reason="On-call changed before the handoff")
     return count
 
 

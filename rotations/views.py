@@ -110,10 +110,9 @@ def oncall_card_context(*, now: datetime.datetime) -> dict:
 
 @login_required
 def rotation_list(request):
-    now = timezone.now()
-    rows = []
-    for rotation in Rotation.objects.filter(active=True):
-        rows.append((rotation, selectors.on_call_at(now, rotation=rotation)))
+    rotations = list(Rotation.objects.filter(active=True))
+    on_call = selectors.on_call_of(rotations, at=timezone.now())
+    rows = [(rotation, on_call[rotation.pk]) for rotation in rotations]
     return render(request, "rotations/list.html", {"rows": rows})
 
 

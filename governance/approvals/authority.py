@@ -2,7 +2,7 @@
 
 from governance.approvals.services import is_escalated
 from governance.authority.engine import Decision, holds_text, refuse, register
-from governance.authority.holders import backup_roles_of, roles_of
+from governance.authority.holders import backup_roles_of, roles_by_key, roles_of
 from governance.models import ApprovalRequest
 
 
@@ -21,26 +21,23 @@ def _approval_rule(user, *, action, obj: ApprovalRequest, at) -> Decision:
         )
     if obj.status not in (ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED):
         return Decision(False, f"This request is {obj.get_status_display().lower()}.")
-    requirements = list(obj.requirements.select_related("role", "escalation"))
+    # `.all()` so a caller deciding many requests prefetches them (`pending_for`); role keys
+    # by id from the memoised role table, not a join per request.
+    requirements = list(obj.requirements.all())
+    key_of = {role.pk: role.key for role in roles_by_key().values()}
     held = roles_of(user, at=at)
     backups = backup_roles_of(user, at=at)
     acting = [
-        r.role.key
+        key_of[r.role_id]
         for r in requirements
-        if r.role.key in held or (r.role.key in backups and is_escalated(r, at=at))
+        if key_of[r.role_id] in held or (key_of[r.role_id] in backups and is_escalated(r, at=at))
     ]
     if not acting:
-        keys = [r.role.key for r in requirements]
-        return refuse(
-            user,
-            at,
-            keys,
-            f"decide on “{obj.title}”",
-            obj.requirements.values_list("rows", flat=True),
-        )
+        keys = [key_of[r.role_id] for r in requirements]
+        return refuse(user, at, keys, f"decide on “{obj.title}”", [r.rows for r in requirements])
     return Decision(
         True,
         f"Allowed: you hold {holds_text(acting)}.",
         acting_roles=tuple(acting),
-        rows=tuple(dict.fromkeys(r.rows for r in requirements if r.role.key in acting)),
+        rows=tuple(dict.fromkeys(r.rows for r in requirements if key_of[r.role_id] in acting)),
     )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
@@ -376,7 +377,8 @@ def request_for(*, target, kind: str | None = None) -> ApprovalRequest | None:
 def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
     """Requests waiting on `user` now and still decidable by them: addressed to them when
     asked (guardian), or to a role they hold now — a backup acting for the primary, or a
-    successor after a hand-over, sees what is pending on the role (D9 §1.3, §3.1)."""
+    successor after a hand-over, sees what is pending on the role (D9 §1.3, §3.1). A bounded
+    number of queries however many are pending (issue 16 point 1)."""
     at = at or timezone.now()
     open_statuses = [ApprovalRequest.Status.PENDING, ApprovalRequest.Status.VETOED]
     addressed = get_objects_for_user(
@@ -387,11 +389,21 @@ def pending_for(user, *, at: datetime | None = None) -> list[ApprovalRequest]:
         status__in=open_statuses, requirements__role__key__in=roles
     )
     ids = set(addressed.values_list("pk", flat=True)) | set(by_role.values_list("pk", flat=True))
-    return [
-        r
-        for r in ApprovalRequest.objects.filter(pk__in=ids).order_by("created_at", "id")
-        if authority.decide(user, "approval.decide", obj=r, at=at)
-    ]
+    candidates = list(
+        ApprovalRequest.objects.filter(pk__in=ids)
+        .select_related("requester")
+        .prefetch_related(
+            Prefetch(
+                "requirements",
+                queryset=ApprovalRequirement.objects.select_related("role", "escalation"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    decisions = authority.decide_many(
+        user, [("approval.decide", request) for request in candidates], at=at
+    )
+    return [request for request, decision in zip(candidates, decisions, strict=True) if decision]
 
 
 def overdue_requirements(*, now: datetime):

@@ -24,10 +24,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from governance.authority.holders import role_name, roles_by_key, roles_of
+from governance.core import memo
 from governance.core.roles import ANYONE
-from governance.models import (
-    Role,
-)
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,17 @@ def decide(user, action: str, *, obj=None, at: datetime | None = None) -> Decisi
     rule = rule_for(action)
     if rule is None:
         return Decision(False, f'The portal knows no rule for "{action}".')
-    return rule(user, action=action, obj=obj, at=at)
+    with memo.memoised():
+        return rule(user, action=action, obj=obj, at=at)
+
+
+def decide_many(user, questions: Iterable[tuple[str, object]], *, at: datetime | None = None):
+    """`decide` for each (action, obj) of `questions` at one instant: "may this user do these
+    N actions". Who holds which role is read once for all of them (issue 16 point 1), so the
+    cost is that of the objects' own rows, prefetched by the caller."""
+    at = at or timezone.now()
+    with memo.memoised():
+        return [decide(user, action, obj=obj, at=at) for action, obj in questions]
 
 
 def require(user, action: str, *, obj=None, at: datetime | None = None) -> Decision:
@@ -104,8 +112,11 @@ def require(user, action: str, *, obj=None, at: datetime | None = None) -> Decis
 
 
 def holds_text(keys: Iterable[str]) -> str:
-    names = [r.name for r in Role.objects.filter(key__in=keys).exclude(key__in=[ANYONE])]
-    names = [n for n in names if n != "All stakeholders"]
+    keys = set(keys) - {ANYONE}
+    roles = sorted(
+        (r for r in roles_by_key().values() if r.key in keys), key=lambda r: (r.position, r.key)
+    )
+    names = [r.name for r in roles if r.name != "All stakeholders"]
     return ", ".join(names) or "no role"
 
 
@@ -130,4 +141,5 @@ def who_may(action: str, *, obj=None, at: datetime | None = None) -> list[tuple[
     """Every active user allowed `action` now, with their decision ("who may do this now?")."""
     at = at or timezone.now()
     users = get_user_model().objects.filter(is_active=True).order_by("username")
-    return [(user, d) for user in users if (d := decide(user, action, obj=obj, at=at))]
+    with memo.memoised():
+        return [(user, d) for user in users if (d := decide(user, action, obj=obj, at=at))]

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
+from governance.core import memo
 from governance.core.roles import ALL_STAKEHOLDERS, ANYONE, ON_CALL
-from governance.models import Role, RoleAssignment
+from governance.models import Role
 from governance.policy import selectors
 
 RotationSource = Callable[[datetime], Mapping[str, Any]]
@@ -28,29 +28,39 @@ def register_rotation_source(source: RotationSource) -> RotationSource:
 
 
 def rotation_holders(at: datetime) -> dict[str, Any]:
-    """Role key -> the person holding that rotation tier at `at`, from the registered sources."""
-    held: dict[str, Any] = {}
-    for source in ROTATION_SOURCES:
-        held.update(source(at))
-    return {key: user for key, user in held.items() if user is not None}
+    """Role key -> the person holding that rotation tier at `at`, from the registered sources
+    (memoised per instant within a request or sweep)."""
+
+    def compute() -> dict[str, Any]:
+        held: dict[str, Any] = {}
+        for source in ROTATION_SOURCES:
+            held.update(source(at))
+        return {key: user for key, user in held.items() if user is not None}
+
+    return memo.remember(("rotation_holders", at), compute)
 
 
 def roles_by_key() -> dict[str, Role]:
-    return {role.key: role for role in Role.objects.all()}
+    """Every D9 role by key (one query per request or sweep)."""
+    return memo.remember("roles_by_key", lambda: {role.key: role for role in Role.objects.all()})
 
 
 def role_name(role_key: str) -> str:
-    role = Role.objects.filter(key=role_key).only("name").first()
+    role = roles_by_key().get(role_key)
     return role.name if role else role_key
 
 
 def holders(role_key: str, *, at: datetime | None = None) -> list:
     """Every person holding `role_key` at `at`, whatever the role's notion (D9 §1.3, §3)."""
     at = at or timezone.now()
-    role = Role.objects.get(key=role_key)
+    role = roles_by_key().get(role_key)
+    if role is None:
+        raise Role.DoesNotExist(f"No D9 role with key {role_key!r}.")
     notion = role.notion
     if notion == Role.Notion.ASSIGNED:
-        holder = selectors.acting_holder(role_key, at=at)
+        day = timezone.localdate(at)
+        assignment = next((a for a in selectors.assignments_on(day) if a.role_id == role.pk), None)
+        holder = assignment.acting_holder(at) if assignment else None
         return [holder] if holder and holder.is_active else []
     if notion == Role.Notion.ROTATION:
         holder = rotation_holders(at).get(role_key)
@@ -60,7 +70,8 @@ def holders(role_key: str, *, at: datetime | None = None) -> list:
     if notion == Role.Notion.ANYONE:
         return list(get_user_model().objects.filter(is_active=True).order_by("username"))
     people = {}
-    for key in Role.objects.filter(notion=Role.Notion.ASSIGNED).values_list("key", flat=True):
+    assigned = [r.key for r in roles_by_key().values() if r.notion == Role.Notion.ASSIGNED]
+    for key in assigned:
         for user in holders(key, at=at):
             people[user.pk] = user
     for user in holders(ON_CALL, at=at):
@@ -69,18 +80,10 @@ def holders(role_key: str, *, at: datetime | None = None) -> list:
 
 
 def _assigned_roles_of(user, *, at: datetime, as_backup_too: bool = False) -> set[str]:
-    day = timezone.localdate(at)
-    assignments = (
-        RoleAssignment.objects.filter(Q(primary=user) | Q(backup=user), valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .select_related("role")
-        .order_by("role", "-valid_from")
-    )
-    keys, seen = set(), set()
-    for assignment in assignments:
-        if assignment.role_id in seen:
+    keys = set()
+    for assignment in selectors.assignments_on(timezone.localdate(at)):
+        if user.pk not in (assignment.primary_id, assignment.backup_id):
             continue
-        seen.add(assignment.role_id)
         backup_acts = assignment.backup_acts(at)
         if (
             assignment.primary_id == user.pk
@@ -109,12 +112,11 @@ def roles_of(user, *, at: datetime | None = None) -> set[str]:
 
 def backup_roles_of(user, *, at: datetime) -> set[str]:
     """Assigned roles `user` is the backup of at `at` (acting or not)."""
-    day = timezone.localdate(at)
-    return set(
-        RoleAssignment.objects.filter(backup=user, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .values_list("role__key", flat=True)
-    )
+    return {
+        a.role.key
+        for a in selectors.assignments_on(timezone.localdate(at))
+        if a.backup_id == user.pk
+    }
 
 
 GROUP_PREFIX = "D9 role: "

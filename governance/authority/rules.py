@@ -4,7 +4,15 @@ from dataclasses import replace
 
 from governance.authority.engine import Decision, Requirement, holds_text, refuse, register
 from governance.authority.holders import roles_of
+from governance.core import memo
 from governance.models import DecisionAuthority
+
+
+def _section8_row(key: str) -> tuple[DecisionAuthority | None, list[str]]:
+    row = DecisionAuthority.objects.filter(key=key).select_related("escalation_role").first()
+    if row is None:
+        return None, []
+    return row, [m.role.key for m in row.authorities.select_related("role")]
 
 
 @register("decision.", prefix=True)
@@ -12,11 +20,10 @@ def section8_rule(user, *, action, obj, at) -> Decision:
     """D9 §8: a decision's primary authority (all of them, "A + B": the others approve); the
     escalation role is escalated to or consulted."""
     key = action.removeprefix("decision.")
-    row_obj = DecisionAuthority.objects.filter(key=key).select_related("escalation_role").first()
+    row_obj, authorities = memo.remember(("decision", key), lambda: _section8_row(key))
     if row_obj is None:
         return Decision(False, f'D9 §8 has no decision "{key}".')
     row = f"D9 §8 {row_obj.decision}"
-    authorities = [m.role.key for m in row_obj.authorities.select_related("role")]
     held = roles_of(user, at=at)
     if not held & set(authorities):
         return refuse(user, at, authorities, row_obj.decision.lower(), [row])

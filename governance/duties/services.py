@@ -425,6 +425,6 @@ def duties_of(user, *, now: datetime.datetime, limit: int = 20):
     """My duties: open instances assigned to me, most urgent first, plus my recent ones."""
     return (
         DutyInstance.objects.filter(assignee=user, due_at__lte=now)
-        .select_related("schedule__activity", "check_in")
+        .select_related("schedule__activity", "assignee", "check_in")
         .order_by("-due_at")[:limit]
     )

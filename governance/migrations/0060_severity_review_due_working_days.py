@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0045_display_zone"),
+        ("governance", "0050_indexes_for_lists_and_sweeps"),
     ]
 
     operations = [

@@ -181,6 +181,9 @@ class Notification(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
             # Serves the lease sweep: sending rows whose worker's lease ran out.
             models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
+            # The outbox admin changelist (newest first) and the month evidence pack's mails
+            # (created_at in the month); "my page" of a person's messages.
+            models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
         ]
 
     def __str__(self):

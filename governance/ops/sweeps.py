@@ -14,6 +14,7 @@ from celery.signals import beat_init
 from django.db import transaction
 from django.utils import timezone
 
+from governance.core import memo
 from governance.models import SweepHeartbeat
 from governance.notifications import outbox as notifications
 
@@ -44,7 +45,9 @@ def run_sweep(name: str, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     started = timezone.now()
     try:
-        result = entry.run(now=now)
+        # One memo per run: a sweep deciding for many rows reads who holds which role once.
+        with memo.memoised():
+            result = entry.run(now=now)
     except Exception as error:
         _beat(name, started=started, result="", error=f"{type(error).__name__}: {error}")
         raise

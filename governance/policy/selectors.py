@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
 
+from governance.core import memo
 from governance.models import Role, RoleAssignment
 
 
@@ -14,9 +15,35 @@ def role(role_key: str) -> Role:
     return Role.objects.get(key=role_key)
 
 
+def _all_assignments() -> list[RoleAssignment]:
+    return list(
+        RoleAssignment.objects.select_related("role", "primary", "backup").order_by(
+            "role_id", "-valid_from", "-pk"
+        )
+    )
+
+
+def assignments_on(day) -> list[RoleAssignment]:
+    """D9 §1.3: the assignment in force on `day` for each role (the latest start wins).
+
+    The table holds a few rows per role, so it is read whole, once per request or sweep
+    (`governance.core.memo`), and every "who holds R on day D" is answered from memory."""
+    in_force, seen = [], set()
+    for assignment in memo.remember("role_assignments", _all_assignments):
+        if assignment.role_id in seen or assignment.valid_from > day:
+            continue
+        if assignment.valid_to is not None and assignment.valid_to < day:
+            continue
+        seen.add(assignment.role_id)
+        in_force.append(assignment)
+    return in_force
+
+
 def assignment_at(role_key: str, *, at: datetime) -> RoleAssignment | None:
     """D9 §1.3: the assignment of a static role in force at `at` (dates in the portal's zone)."""
     day = timezone.localdate(at)
+    if memo.active():
+        return next((a for a in assignments_on(day) if a.role.key == role_key), None)
     return (
         RoleAssignment.objects.select_related("role", "primary", "backup")
         .filter(role__key=role_key, valid_from__lte=day)

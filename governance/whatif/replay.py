@@ -6,8 +6,8 @@ cleared: the recorded steps' `cancelled_at`), the updates posted, the kill-switc
 with their scenarios and the approval decisions with their instants, and who held which role.
 The rules are the live ones, called with the replayed tables' values: `ladder_plan`,
 `response_plan`, `fires`, `update_reminders` (incidents.escalation), `due_instant`
-(killswitch.authority), and the compliance report's `acknowledged_in_time`,
-`add_update_slots`, `add_deadline`. A step fires at its due instant (the sweep runs every 30 s).
+(killswitch.authority), and the compliance report's `acknowledgement_state`,
+`update_slot_states`, `deadline_state`. A step fires at its due instant (the sweep runs every 30 s).
 
 The replay only reads. Its cost is a fixed number of queries per batch of incidents, plus the
 holder lookups, which depend on the window (one per role per instant where holders can change:
@@ -25,10 +25,10 @@ from django.urls import reverse
 from governance import authority
 from governance.compliance.report import (
     Ratio,
-    acknowledged_in_time,
-    add_deadline,
-    add_update_slots,
+    acknowledgement_state,
+    deadline_state,
     is_night,
+    update_slot_states,
 )
 from governance.duties.services import local_zone
 from governance.killswitch.authority import due_instant
@@ -310,16 +310,23 @@ def replay(policy: Policy, facts: Facts) -> Figures:
             ),
         )
         figures.acks_in_time.add(
-            acknowledged_in_time(incident, response=policy.response_minutes), incident.pk
+            acknowledgement_state(
+                incident.opened_at,
+                incident.acknowledged_at,
+                response=policy.response_minutes,
+                now=facts.horizon,
+            ),
+            incident.pk,
         )
         posted = facts.posted.get(incident.pk, [])
-        add_update_slots(
-            figures.updates_in_slot,
-            incident,
+        for state in update_slot_states(
+            incident.opened_at,
             posted,
+            incident.resolved_at,
             cadence=figures.cadence_minutes,
-            horizon=facts.horizon,
-        )
+            now=facts.horizon,
+        ):
+            figures.updates_in_slot.add(state, incident.pk)
         if policy.cadence:
             stopped = _stopped_at(facts, incident, IncidentStep.Kind.UPDATE)
             for at in update_reminders(
@@ -363,7 +370,7 @@ def _approve(figures: Figures, facts: Facts, scenario, pause) -> None:
     )
     figures.approvals_overdue += overdue
     if due is not None:
-        add_deadline(figures.approvals_in_time, pause.pk, due, decided_at, horizon=facts.horizon)
+        figures.approvals_in_time.add(deadline_state(due, decided_at, now=facts.horizon), pause.pk)
     state = "refused" if refused else "overdue" if overdue else "required"
     figures.events.append(
         Event(

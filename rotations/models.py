@@ -477,6 +477,9 @@ class HandoffReminder(models.Model):
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     sent_at = models.DateTimeField()
+    # Its moment passed while the sweeps were not running (issue 12 point 8): recorded once,
+    # never mailed late.
+    missed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["handoff", "sent_at"]
@@ -485,4 +488,5 @@ class HandoffReminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.handoff}: {self.get_kind_display()}"
+        missed = " (missed)" if self.missed else ""
+        return f"{self.handoff}: {self.get_kind_display()}{missed}"

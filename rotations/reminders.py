@@ -36,14 +36,29 @@ def keep_generated(*, now: datetime.datetime) -> str:
     return f"{created} week(s) generated, {handoffs} handoff(s) in sync"
 
 
-def _fire(handoff: Handoff, kind: str, *, now) -> bool:
-    """Record that `kind` fired for `handoff`; False if it already had."""
+def _fire(handoff: Handoff, kind: str, *, now, missed: bool = False) -> bool:
+    """Record that `kind` fired (or was missed) for `handoff`; False if it already had."""
     try:
         with transaction.atomic():
-            HandoffReminder.objects.create(handoff=handoff, kind=kind, sent_at=now)
+            HandoffReminder.objects.create(handoff=handoff, kind=kind, sent_at=now, missed=missed)
     except IntegrityError:
         return False
     return True
+
+
+def _record_missed(*, now: datetime.datetime) -> int:
+    """After downtime (issue 12 point 8): a reminder whose moment passed while the sweeps were
+    not running is recorded as missed, once, and never mailed late — the "24 hours before" of
+    a handoff already past, the "at the handoff" of one more than an hour ago. What is still
+    due now (a checklist still open) is sent by the sweep as usual."""
+    missed = 0
+    for kind, until in (
+        (HandoffReminder.Kind.DAY_BEFORE, now),
+        (HandoffReminder.Kind.AT_HANDOFF, now - HOUR),
+    ):
+        for handoff in _due(kind, since=now - NAG_LIMIT, until=until):
+            missed += _fire(handoff, kind, now=now, missed=True)
+    return missed
 
 
 def _context(handoff: Handoff) -> dict:
@@ -126,6 +141,9 @@ def send_handoff_reminders(*, now: datetime.datetime) -> str:
                     dedupe_key=f"rotations:handoff:{handoff.pk}:still_open:owner",
                 )
                 sent += 1
+    missed = _record_missed(now=now)
+    if missed:
+        return f"{sent} handoff reminder(s) queued, {missed} missed while the sweeps were down"
     return f"{sent} handoff reminder(s) queued"
 
 

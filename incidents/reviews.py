@@ -304,6 +304,21 @@ def _sent_back(request: ApprovalRequest, *, actor, at) -> None:
     )
 
 
+@kinds.on_reopen(SIGN_OFF)
+def _veto_withdrawn(request: ApprovalRequest, *, actor, at) -> None:
+    """The last veto withdrawn: the review is the filed one again, awaiting the sign-off, so
+    the request and the review never disagree (issue 12 point 3)."""
+    review = _lock(PostIncidentReview(pk=request.object_id))
+    review.status = PostIncidentReview.Status.DONE
+    _save(review, actor=actor, reason=f"{ROW}: veto withdrawn, awaiting the sign-off again")
+    _event(
+        review.incident,
+        f"{_name(actor)} withdrew the veto; the review awaits the Owner's sign-off again.",
+        actor=actor,
+        at=at,
+    )
+
+
 def chase_overdue_reviews(*, now: datetime.datetime) -> int:
     """D9 §2.1: an open review past its due date mails its Accountable (the Owner holding the
     role now when the review names nobody) once; returns how many were chased."""

@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "incident.client_comm.approve": "Approve a client communication (D9 §7.2)",
     "incident.client_comm.draft": "Draft a client communication (D9 §7.2)",
     "incident.declare": "Declare an incident (D9 §4.3)",
+    "incident.escalate": "Escalate an incident now: page the next tier or a responder (D9 §4.3)",
     "incident.follow_up.close": "Close a follow-up ticket (D9 §2.1 post-incident review)",
     "incident.resolve": "Resolve an incident (D9 §7.1)",
     "incident.review.edit": "Edit a post-incident review (D9 §2.1)",

@@ -3,7 +3,6 @@ changelists (issue 16 point 4). PostgreSQL only: `icontains` there is
 `UPPER(col::text) LIKE UPPER('%term%')`, which a B-tree cannot serve; a GIN index on
 `UPPER(col)` with `gin_trgm_ops` can. On SQLite this migration does nothing."""
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 # (index name, table, column, the search it serves)
@@ -20,6 +19,7 @@ TRIGRAM_INDEXES = [
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, column, _search in TRIGRAM_INDEXES:
         schema_editor.execute(
             f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
@@ -40,8 +40,7 @@ class Migration(migrations.Migration):
         ("governance", "0050_indexes_for_lists_and_sweeps"),
     ]
 
-    operations = [
-        # CREATE EXTENSION pg_trgm (a no-op on other databases; reversed by dropping it).
-        TrigramExtension(),
-        migrations.RunPython(create, drop),
-    ]
+    # The extension is created in `create`, not by `TrigramExtension`: that operation's reverse
+    # queries pg_extension on every database, SQLite included. Reversing keeps the extension
+    # (other objects in the database may use it) and drops the indexes.
+    operations = [migrations.RunPython(create, drop)]

@@ -34,6 +34,7 @@ from governance.models import (
     RollbackReason,
     RollbackSignOff,
     RollbackType,
+    Severity,
 )
 from governance.rollout import services as rollout
 from tests.helpers.killswitch import scenario, severity
@@ -287,6 +288,39 @@ def _client_comm(p):
     return Case(incident_services.approval_request_for(draft), p["pm"], target_says)
 
 
+def _review_sign_off(p):
+    from incidents import reviews
+    from incidents import services as incident_services
+    from incidents.models import PostIncidentReview
+
+    incident, _ = incident_services.open_incident(
+        actor=p["primary"],
+        severity=Severity.objects.get(key="P1"),
+        title="Uploads failing",
+        impact="Uploads failing for all clients",
+    )
+    incident_services.acknowledge(incident=incident, actor=p["primary"])
+    incident_services.resolve(
+        incident=incident, actor=p["primary"], root_cause="Bad deploy", resolution="Rolled back"
+    )
+    review = PostIncidentReview.objects.get(incident=incident)
+    reviews.file_review(
+        review=review, actor=review.responsible or p["primary"], summary="A canary stage."
+    )
+
+    def target_says():
+        review.refresh_from_db()
+        if review.signed_off_at is not None:
+            assert review.status == PostIncidentReview.Status.DONE
+            return {S.APPROVED}
+        return {
+            PostIncidentReview.Status.DONE: {S.PENDING},
+            PostIncidentReview.Status.OPEN: {S.VETOED},
+        }[review.status]
+
+    return Case(reviews.sign_off_request(review), p["owner"], target_says)
+
+
 def _swap(p):
     from rotations import services as rotation_services
     from rotations.models import SwapRequest
@@ -327,6 +361,7 @@ CASES = {
     "policy.role_change": _role_change,
     "launch.item": _launch_item,
     "incident.client_comm": _client_comm,
+    "incident.review_sign_off": _review_sign_off,
     "rotations.swap": _swap,
 }
 

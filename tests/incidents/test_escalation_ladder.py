@@ -60,8 +60,9 @@ def test_each_ladder_step_fires_at_its_minute_and_not_a_minute_before(
 def test_a_tier_that_does_not_acknowledge_in_time_pages_the_next_tier(
     crew, declare, clock, tier, minute, who, target
 ):
-    # A P3 ladder pages nobody beyond the primary, so these pages come from §3.1 alone.
-    incident = declare("P3")
+    # A P3 ladder pages nobody beyond the primary, so these pages come from §3.1 alone; it is
+    # client-facing, or D9 §4.3 would keep it with the On-Call (tests/incidents/test_p3_…).
+    incident = declare("P3", client_facing=True)
     label = f"{tier} has not acknowledged within"
 
     sweep_at(clock, minutes_after(incident, minute - 1))

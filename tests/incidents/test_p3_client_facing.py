@@ -2,6 +2,8 @@
 unacknowledged P3 that is not client-facing pages nobody above the On-Call; a client-facing P3
 (declared so, or marked so later by someone involved) escalates as the §3.1 track says."""
 
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -79,6 +81,12 @@ def test_the_declare_page_sets_client_facing(client, crew):
     client.force_login(crew["primary"])
     client.post(
         "/incidents/declare/",
-        {"title": "One upload stuck", "severity": "P3", "impact": "acme", "client_facing": "on"},
+        {
+            "title": "One upload stuck",
+            "severity": "P3",
+            "impact": "acme",
+            "client_facing": "on",
+            "declare_token": uuid.uuid4().hex,
+        },
     )
     assert Incident.objects.get(title="One upload stuck").client_facing

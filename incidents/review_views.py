@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import authority
+from governance.core.refusals import add_refusal_to_form
 from governance.models import ApprovalRequest
 from incidents import reviews, selectors
 from incidents.forms import ActionItemForm, FactorForm, ReviewForm, SignOffForm
@@ -27,14 +28,6 @@ def _review(request, pk: int) -> PostIncidentReview:
     )
     review.incident = incident
     return review
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _page(request, review: PostIncidentReview, *, forms=None, status: int = 200):
@@ -85,7 +78,7 @@ def add_factor(request, pk: int):
         try:
             reviews.add_contributing_factor(review=review, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             messages.success(request, "Contributing factor added.")
             return redirect(review)
@@ -102,7 +95,7 @@ def add_action(request, pk: int):
         try:
             ticket = reviews.add_action_item(review=review, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             messages.success(request, f"Action item added as follow-up ticket #{ticket.pk}.")
             return redirect(review)
@@ -131,7 +124,7 @@ def sign_off(request, pk: int):
         try:
             reviews.decide_sign_off(review=review, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             review.refresh_from_db()
             messages.success(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import authority
+from governance.core.refusals import add_refusal_to_form
 from governance.models import Severity
 from incidents import ack_links, escalation, reviews, selectors, services
 from incidents.forms import (
@@ -133,14 +134,6 @@ def detail(request, pk: int):
     return _detail(request, selectors.get_incident_for_user(request.user, pk))
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 @require_POST
 def acknowledge(request, pk: int):
@@ -195,7 +188,7 @@ def post_update(request, pk: int):
         except ValidationError as error:
             if hasattr(error, "error_dict") and "next_update_at" in error.error_dict:
                 error.error_dict["next_update_in"] = error.error_dict.pop("next_update_at")
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             messages.success(request, "Update posted and mailed.")
             return redirect(incident)
@@ -212,7 +205,7 @@ def resolve(request, pk: int):
         try:
             services.resolve(incident=incident, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             messages.success(request, "Resolved; both escalation tracks have stopped.")
             return redirect(incident)
@@ -231,7 +224,7 @@ def change_severity(request, pk: int):
                 incident=incident, actor=request.user, severity=form.cleaned_data["severity"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             messages.success(request, "Severity changed; the new ladder applies from now.")
             return redirect(incident)
@@ -253,7 +246,7 @@ def escalate(request, pk: int):
                 responder=form.cleaned_data["responder"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             names = ", ".join(p.get_full_name() or p.username for p in paged)
             messages.success(request, f"Escalated: paged {names or 'nobody new'}.")
@@ -302,7 +295,7 @@ def draft_client_comm(request, pk: int):
                 incident=incident, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             if communication.published_at:
                 messages.success(request, "Published on the status page; mail is under way.")

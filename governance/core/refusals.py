@@ -17,6 +17,17 @@ def refusal_messages(error: ValidationError | PermissionDenied) -> list[str]:
     return [str(error) or "You may not do this."]
 
 
+def add_refusal_to_form(form, error: ValidationError) -> None:
+    """Put a service's refusal on the form it answers: each field's reasons under that field,
+    the rest (and fields the form does not have) above the form."""
+    if hasattr(error, "error_dict"):
+        for field, texts in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+    else:
+        for text in error.messages:
+            form.add_error(None, text)
+
+
 def report_refusal(request, error: ValidationError | PermissionDenied) -> None:
     """Add the refusal's reasons to the messages shown on the next page."""
     for text in refusal_messages(error):

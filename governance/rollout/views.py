@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from governance import authority
 from governance.approvals import services as approvals
 from governance.core import inputs
-from governance.core.refusals import report_refusal
+from governance.core.refusals import add_refusal_to_form, report_refusal
 from governance.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -102,15 +102,6 @@ class PolicyVersionForm(forms.Form):
     version = forms.CharField(max_length=20, label="Version")
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     change_summary = forms.CharField(max_length=200, label="Change")
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def get_signoff_for_user(user, pk: int) -> ApprovalRequest:
@@ -287,7 +278,7 @@ def decide(request, pk: int):
         context = _signoff_context(request, signoff, form)
         return render(request, "governance/signoff/detail.html", context, status=403)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_refusal_to_form(form, error)
         context = _signoff_context(request, signoff, form)
         return render(request, "governance/signoff/detail.html", context, status=400)
     messages.success(request, "Your decision is recorded.")
@@ -352,7 +343,7 @@ def rollback_new(request):
                 rollout=current,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             if sign_off.status == RollbackSignOff.Status.IN_EFFECT:
                 messages.success(request, f"Rolled back to {sign_off.to_phase}; approval follows.")
@@ -430,7 +421,7 @@ def policy_version_new(request):
                 request, "governance/rollout/policy_version.html", {"form": form}, status=403
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal_to_form(form, error)
         else:
             signoff = approvals.request_for(target=version)
             messages.success(request, f"D9 v{version.version} proposed.")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from governance import authority
 from governance.approvals import services as approvals
 from governance.core import inputs
-from governance.core.refusals import report_refusal
+from governance.core.refusals import add_refusal_to_form, report_refusal
 from governance.models import PolicyDraft
 from governance.policy import drafts
 from governance.whatif import services as whatif
@@ -117,8 +117,7 @@ def edit_row(request, pk: int, table: str, row: int):
             )
         except ValidationError as error:
             status = 400
-            for field, texts in getattr(error, "message_dict", {None: error.messages}).items():
-                form.add_error(field if field in form.fields else None, texts)
+            add_refusal_to_form(form, error)
         else:
             messages.success(
                 request, f"{model._meta.verbose_name.capitalize()} changed in the draft."

@@ -12,26 +12,14 @@ Seeding writes rows with bulk_create (a benchmark fixture, not an audited change
 import datetime
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp())
-# Production-like: no debug query log or template debug; times are taken without the query
-# capture (which forces a logging cursor), query counts in a second, identical run.
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-" + "k3y!x" * 12)
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+from bench import boot  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+boot.start(production_like=True)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -12,23 +12,16 @@ Seeding writes rows with bulk_create (a benchmark fixture, not an audited change
 """
 
 import datetime
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp())
+from bench import boot  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402

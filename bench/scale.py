@@ -16,26 +16,20 @@ import datetime
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp())
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-" + "k3y!x" * 12)
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-# The benchmark signs its users in with force_login; a second factor is not what it measures.
-os.environ.setdefault("TWO_FACTOR_REQUIRED", "false")
+from bench import boot  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+boot.start(
+    settings="bench.settings",
+    production_like=True,
+    ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+    # The benchmark signs its users in with force_login; a second factor is not what it measures.
+    TWO_FACTOR_REQUIRED="false",
+)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402

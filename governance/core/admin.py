@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from governance.models import (
     Workspace,
 )
+from governance.record.chain import ChainedRecord
 
 READ_ONLY_HISTORY = (
     "The history is a record: a past version can be read here, never restored. "
@@ -34,6 +35,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def has_change_history_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A row in the tamper-evident record (issue 20) is never deleted, whoever asks; the
+        # chain refuses it anyway, this keeps the admin from offering it.
+        if isinstance(obj, ChainedRecord) and obj.in_chain():
+            return False
+        return super().has_delete_permission(request, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         self.refuse_outside_queryset(request, object_id)

@@ -500,12 +500,6 @@ class PolicyVersionAdmin(PolicyAdmin):
             return ("version", "date", "change_summary")
         return ()
 
-    def has_delete_permission(self, request, obj=None):
-        # A published version is never deleted (issue 20); a draft may be, with the permission.
-        if obj is not None and obj.status != PolicyVersion.Status.DRAFT:
-            return False
-        return super().has_delete_permission(request, obj)
-
 
 @admin.register(PolicyNote)
 class PolicyNoteAdmin(PolicyAdmin):

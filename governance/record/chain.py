@@ -207,5 +207,9 @@ class ChainedRecord(models.Model):
             if not already and spec.is_record(self):
                 append([self])
 
+    def in_chain(self) -> bool:
+        """Saved and one of the rows the chain holds (a draft policy version is not)."""
+        return not self._state.adding and chained(type(self)).is_record(self)
+
     def delete(self, *args, **kwargs):
         raise ValidationError("Chained records are never deleted.")

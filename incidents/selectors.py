@@ -2,7 +2,8 @@
 
 import json
 
-from django.db.models import Count, F, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -91,6 +92,20 @@ def timeline(incident: Incident) -> list[IncidentEvent]:
     return list(incident.events.select_related("actor").order_by("at", "id"))
 
 
+# The incident page shows its timeline and client communications a page at a time (issue 16:
+# an incident of 2 000 events and 200 communications renders what fits one screen, not all).
+TIMELINE_PAGE = 50
+COMMUNICATIONS_PAGE = 20
+
+
+def timeline_page(incident: Incident, number) -> tuple[Page, list[IncidentEvent]]:
+    """One page of the incident's timeline counted from the newest event (page 1, the default,
+    is what happened most recently), and its events oldest first for reading."""
+    events = incident.events.select_related("actor").order_by("-at", "-id")
+    page = Paginator(events, TIMELINE_PAGE).get_page(number)
+    return page, list(reversed(page.object_list))
+
+
 INCIDENT_ACTIONS = {
     "acknowledge": "incident.acknowledge",
     "update": "incident.update",
@@ -113,10 +128,10 @@ def allowed_actions(user, incident: Incident) -> dict[str, authority.Decision]:
     return decisions
 
 
-def client_communications(incident: Incident, user) -> list[tuple]:
-    """The incident's client communications with whether `user` may approve each; each carries
-    `mailed` (subscribers addressed) and `delivered` (mails the outbox has sent)."""
-    now = timezone.now()
+def client_communications(incident: Incident, user, number=None) -> tuple[Page, list[tuple]]:
+    """One page of the incident's client communications — drafts awaiting approval first, then
+    the newest — and, for each on it, whether `user` may approve it; each carries `mailed`
+    (subscribers addressed) and `delivered` (mails the outbox has sent)."""
     communications = (
         incident.client_communications.select_related("drafted_by", "approved_by", "rule")
         .prefetch_related("rule__approvers__role")
@@ -127,17 +142,20 @@ def client_communications(incident: Incident, user) -> list[tuple]:
                 filter=Q(deliveries__notification__status=Notification.Status.SENT),
             ),
         )
-    )
-    return [
-        (
-            communication,
-            communication.status == ClientCommunication.Status.DRAFT
-            and authority.decide(
-                user, "incident.client_comm.approve", obj=communication, at=now
-            ).allowed,
+        .order_by(
+            Case(When(status=ClientCommunication.Status.DRAFT, then=0), default=1),
+            "-drafted_at",
+            "-id",
         )
-        for communication in communications
-    ]
+    )
+    page = Paginator(communications, COMMUNICATIONS_PAGE).get_page(number)
+    shown = list(page.object_list)
+    drafts = [c for c in shown if c.status == ClientCommunication.Status.DRAFT]
+    decisions = authority.decide_many(
+        user, [("incident.client_comm.approve", c) for c in drafts], at=timezone.now()
+    )
+    may_approve = {c.pk: d.allowed for c, d in zip(drafts, decisions, strict=True)}
+    return page, [(c, may_approve.get(c.pk, False)) for c in shown]
 
 
 def alert_source(incident: Incident, *, limit: int = 100) -> dict | None:

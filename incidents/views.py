@@ -96,9 +96,14 @@ def _update_form(data=None, **kwargs) -> UpdateForm:
 def _detail(request, incident: Incident, *, forms=None, status=200):
     incident = selectors.get_incident_for_user(request.user, incident.pk)
     forms = forms or {}
+    communications_page, communications = selectors.client_communications(
+        incident, request.user, request.GET.get("comms")
+    )
+    events_page, events = selectors.timeline_page(incident, request.GET.get("timeline"))
     context = {
         "incident": incident,
-        "events": selectors.timeline(incident),
+        "events": events,
+        "events_page": events_page,
         "updates": list(incident.updates.select_related("posted_by")),
         "steps": list(
             incident.steps.select_related("role").filter(kind__in=["ladder", "response"])
@@ -114,7 +119,8 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
         "review": PostIncidentReview.objects.filter(incident=incident)
         .select_related("accountable", "responsible", "filed_by")
         .first(),
-        "communications": selectors.client_communications(incident, request.user),
+        "communications": communications,
+        "communications_page": communications_page,
         "tickets": selectors.follow_up_tickets(incident, request.user),
         "today": timezone.localdate(),
         "responders": list(incident.responders.select_related("user", "role")),

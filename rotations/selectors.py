@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.core import memo
@@ -144,6 +144,15 @@ def _on_call(at, rotation, week, overrides, owner) -> OnCall:
         secondary_override=tiers[Tier.SECONDARY][2],
         ingestion_owner=owner,
     )
+
+
+def active_rotations(*, q: str = "") -> QuerySet[Rotation]:
+    """The rotations list (D9 §3): active rotations, the policy rotation first, then by name;
+    `q` keeps those whose name or slug contains it."""
+    rotations = Rotation.objects.filter(active=True)
+    if q:
+        rotations = rotations.filter(Q(name__icontains=q) | Q(slug__icontains=q))
+    return rotations.order_by("-is_policy_rotation", "name", "pk")
 
 
 def on_call_of(rotations: list[Rotation], *, at: datetime.datetime) -> dict[int, OnCall]:

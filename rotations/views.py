@@ -108,12 +108,22 @@ def oncall_card_context(*, now: datetime.datetime) -> dict:
     return {"oncall": on_call, "oncall_rows": rows}
 
 
+# The rotations list shows this many per page (issue 16: 2 000 rotations render in pages).
+ROTATIONS_PER_PAGE = 50
+
+
 @login_required
 def rotation_list(request):
-    rotations = list(Rotation.objects.filter(active=True))
+    """Active rotations, the D9 one first, a page at a time, with who is on call now on each
+    shown rotation; ?q= searches names and slugs."""
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.active_rotations(q=q), ROTATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rotations = list(page.object_list)
     on_call = selectors.on_call_of(rotations, at=timezone.now())
     rows = [(rotation, on_call[rotation.pk]) for rotation in rotations]
-    return render(request, "rotations/list.html", {"rows": rows})
+    return render(request, "rotations/list.html", {"rows": rows, "page": page, "q": q})
 
 
 # The month grid shows one month by default, up to this many on request (?months=).

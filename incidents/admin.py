@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance import authority
 from governance.core.admin import HistoryAdmin, NoDeleteMixin, ReadOnlyAdmin, ReadOnlyRecordAdmin
-from incidents import integrations
+from incidents import integrations, selectors
 from incidents.models import (
     Alert,
     AlertGroup,
@@ -61,7 +61,7 @@ class IncidentAdmin(NoDeleteMixin, HistoryAdmin):
         "resolved_at",
     )
     list_filter = ("status", "severity", "client_facing")
-    search_fields = ("title", "=dedupe_key", "=workspace__slug")
+    search_fields = ("title", "impact", "=dedupe_key", "=workspace__slug", "=id")
     list_select_related = ("severity", "workspace")
     autocomplete_fields = (*USER_FIELDS, "workspace")
     date_hierarchy = None
@@ -83,6 +83,14 @@ class IncidentAdmin(NoDeleteMixin, HistoryAdmin):
         *USER_FIELDS,
     )
     inlines = [EventInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The list's search (one definition, every branch indexed on PostgreSQL) instead of the
+        # admin's per-word OR over a join on the workspace, which no index serves: 0.6 s at
+        # 100 000 incidents (issue 16 point 4). `search_fields` above names what it searches.
+        if not search_term.strip():
+            return queryset, False
+        return selectors.matching(queryset, search_term), False
 
     def has_add_permission(self, request):
         # Opening freezes the ladder and pages the On-Call: use the declare page or the API.

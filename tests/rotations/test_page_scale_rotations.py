@@ -72,7 +72,7 @@ def test_the_search_keeps_matching_rotations_and_its_page_links_keep_the_search(
     client.force_login(owner)
     _add_rotations(make_user, 0, 12)
     html = client.get(reverse("rotations:list"), {"q": "team 1"}).content.decode()
-    assert ["Team 10", "Team 11"] == [f"Team 1{n}" for n in range(2) if f"Team 1{n}" in html]
+    assert "Team 10" in html and "Team 11" in html
     assert "Team 09" not in html and "Page 1" not in html
     html = client.get(reverse("rotations:list"), {"q": "team-0"}).content.decode()
     assert "Page 1 of 4 (10 rotations)" in html

@@ -479,8 +479,9 @@ class _Firing:
     def open_tickets(self, steps: list[IncidentStep]) -> None:
         """D9 §4.2 P3 "Ticket if unresolved": the one ladder ticket of each incident of `steps`
         (kept if it exists), assigned to the On-Call Primary. The steps are locked by this
-        sweep and a ladder ticket is opened only here, so no other writer races the insert;
-        the history rows are written with the tickets (simple_history's bulk create)."""
+        sweep and a ladder ticket is opened only here, so no other writer races the insert (one
+        added by hand meanwhile fails this batch; the next run keeps it). The history rows are
+        written with the tickets (simple_history's bulk create), as a save would write them."""
         if not steps:
             return
         incidents = {step.incident_id: step.incident for step in steps}

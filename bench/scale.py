@@ -53,7 +53,9 @@ from incidents.models import (  # noqa: E402
     ClientCommunication,
     Incident,
     IncidentEvent,
+    IncidentStep,
     IncidentUpdate,
+    PostIncidentReview,
 )
 from rotations import reminders, schedule, selectors  # noqa: E402
 from rotations.models import Handoff, RosterMember, Rotation, RotationWeek  # noqa: E402
@@ -244,6 +246,98 @@ def _seed_pending(target: int) -> None:
     State.pending = target
 
 
+# (severity, open, [(kind, key, role key or None, action)]): ten steps of every kind the sweep
+# fires — pages of several roles, a P3 ticket, a P3 step held at the On-Call (D9 §4.3), update
+# and review reminders, and a step of an incident resolved just before the sweep locked it.
+DUE_MIX = [
+    (
+        "P1",
+        True,
+        [
+            ("ladder", "ladder:on_call_secondary:joins", "on_call_secondary", "joins"),
+            ("ladder", "ladder:ingestion_owner:joins", "ingestion_owner", "joins"),
+            ("ladder", "ladder:sre_lead:notified", "sre_lead", "notified"),
+            ("response", "response:primary", "on_call_secondary", "joins"),
+            ("update", "update:due", None, ""),
+        ],
+    ),
+    (
+        "P3",
+        True,
+        [
+            ("ladder", "ladder:none:ticket", None, "ticket"),
+            ("response", "response:secondary", "ingestion_owner", "joins"),
+            ("update", "update:due", None, ""),
+        ],
+    ),
+    ("P1", False, [("review", "review:1", None, "")]),
+    ("P2", False, [("ladder", "ladder:ingestion_owner:notified", "ingestion_owner", "notified")]),
+]
+
+
+def _due_sweep(now, count: int = 1_000):
+    """Seed `count` steps of `DUE_MIX` due a minute ago on new incidents, and return the sweep
+    firing them all (`escalate_due` until nothing is due). The incidents are resolved once it
+    ran, so the next size's pages and its nothing-due sweep see the data they saw before."""
+    people = _people()
+    roles = {role.key: role for role in Role.objects.all()}
+    severities = {severity.key: severity for severity in Severity.objects.all()}
+    due = now - datetime.timedelta(minutes=1)
+    incidents, steps, reviews = [], [], []
+    first = Incident.objects.count()  # the dedupe keys of earlier sizes' incidents stay unique
+    with transaction.atomic():
+        while len(steps) < count:
+            for severity, is_open, kinds in DUE_MIX:
+                n = len(incidents)
+                incident = Incident(
+                    title=f"Due {n}",
+                    severity=severities[severity],
+                    impact="Benchmark",
+                    status="investigating" if is_open else "resolved",
+                    opened_at=due - datetime.timedelta(hours=2),
+                    ladder_started_at=due - datetime.timedelta(hours=2),
+                    opened_by=people["alerts"],
+                    resolved_at=None if is_open else due,
+                    dedupe_key=f"bench-due-{first + n}",
+                )
+                incidents.append(incident)
+                if kinds[0][0] == "review":
+                    reviews.append(
+                        PostIncidentReview(
+                            incident=incident,
+                            accountable=people["owner"],
+                            responsible=people["primary"],
+                            due_on=timezone.localdate(now) + datetime.timedelta(days=2),
+                        )
+                    )
+                steps += [
+                    IncidentStep(
+                        incident=incident,
+                        kind=kind,
+                        key=key,
+                        label=key,
+                        role=roles.get(role),
+                        action=action,
+                        due_at=due,
+                    )
+                    for kind, key, role, action in kinds
+                ]
+        Incident.objects.bulk_create(incidents)
+        PostIncidentReview.objects.bulk_create(reviews)
+        IncidentStep.objects.bulk_create(steps[:count])
+
+    def sweep():
+        while escalate_due(now=now) != "nothing due":
+            pass
+
+    figure = once(sweep)
+    Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(
+        status="resolved", resolved_at=now
+    )
+    IncidentStep.objects.filter(incident__in=incidents, fired_at=None).update(cancelled_at=now)
+    return figure
+
+
 def counting(queries: list):
     return connection.execute_wrapper(lambda run, sql, *a: queries.append(sql) or run(sql, *a))
 
@@ -323,6 +417,8 @@ def run_size(size: int, now, index: int) -> dict:
             HTTP_AUTHORIZATION=f"Bearer {State.token}",
         )
     )
+    # After the pages: the worker firing the steps has its URLconf loaded (acknowledge links).
+    results["incidents sweep, 1 000 due (mixed)"] = _due_sweep(now)
     # Each size moves the horizon one more week: every rotation has one week and handoff due.
     week_later = now + datetime.timedelta(weeks=index + 1)
     results["rotations.generate, a week due everywhere"] = once(

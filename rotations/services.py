@@ -844,6 +844,7 @@ def _holders_at(weeks, overrides, at) -> tuple:
 
 
 PEOPLE = ("outgoing_primary", "outgoing_secondary", "incoming_primary", "incoming_secondary")
+PEOPLE_IDS = tuple(f"{key}_id" for key in PEOPLE)
 
 
 def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=None) -> int:
@@ -858,16 +859,21 @@ def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=No
     by_id = {rotation.pk: rotation for rotation in rotations}
     weeks_of: dict[int, list[RotationWeek]] = {pk: [] for pk in by_id}
     # Weeks ending after `since` include the one before the first boundary (its outgoing side).
+    # Of the holders only who they are: the sweep reads every week of the horizon each hour.
     for week in (
         RotationWeek.objects.select_related("primary", "secondary")
+        .only("rotation_id", "starts_at", "ends_at", "primary__id", "secondary__id")
         .filter(rotation_id__in=by_id, ends_at__gte=since)
         .order_by("rotation_id", "starts_at")
     ):
         week.rotation = by_id[week.rotation_id]
         weeks_of[week.rotation_id].append(week)
+    # Plain tuples (when, who): the sweep reads every handoff of the horizon each hour.
     handoffs = {
-        handoff.week_id: handoff
-        for handoff in Handoff.objects.filter(rotation_id__in=by_id, at__gte=since)
+        week_id: (at, people)
+        for week_id, at, *people in Handoff.objects.filter(
+            rotation_id__in=by_id, at__gte=since
+        ).values_list("week_id", "at", *PEOPLE_IDS)
     }
     overrides_of: dict[int, list[Override]] = {pk: [] for pk in by_id}
     for override in Override.objects.select_related("user").filter(
@@ -882,25 +888,23 @@ def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=No
             if week.starts_at < since:
                 continue
             count += 1
-            handoff = handoffs.get(week.pk)
-            if handoff is not None and handoff.at <= now:
+            at, held = handoffs.get(week.pk, (None, None))
+            if at is not None and at <= now:
                 continue
             before = _holders_at(
                 weeks, overrides, week.starts_at - datetime.timedelta(microseconds=1)
             )
             after = _holders_at(weeks, overrides, week.starts_at)
             people = dict(zip(PEOPLE, (*before, *after), strict=True))
-            if handoff is None or _differs(handoff, people):
+            if held != _ids(people):
                 wanted[week.pk] = (week, people)
     if wanted:
         _write_handoffs(wanted, actor=actor)
     return count
 
 
-def _differs(handoff: Handoff, people: dict) -> bool:
-    return any(
-        getattr(handoff, f"{key}_id") != getattr(user, "pk", None) for key, user in people.items()
-    )
+def _ids(people: dict) -> list:
+    return [getattr(user, "pk", None) for user in people.values()]
 
 
 def _write_handoffs(wanted: dict[int, tuple[RotationWeek, dict]], *, actor) -> None:
@@ -926,7 +930,7 @@ def _write_handoffs(wanted: dict[int, tuple[RotationWeek, dict]], *, actor) -> N
             handoff = current.get(week_id)
             if handoff is None:
                 new.append(Handoff(rotation=week.rotation, week=week, at=week.starts_at, **people))
-            elif _differs(handoff, people):
+            elif [getattr(handoff, name) for name in PEOPLE_IDS] != _ids(people):
                 for key, user in people.items():
                     setattr(handoff, key, user)
                 changed.append(handoff)

@@ -5,21 +5,24 @@ and runs in a transaction; mail goes through the outbox in the same transaction.
 """
 
 import datetime
+import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from governance import authority
 from governance.approvals import kinds
 from governance.approvals import services as approvals
+from governance.core import memo
 from governance.core.history import save_with_history as _save
 from governance.core.roles import OWNER
 from governance.models import ApprovalRequest, HandoffChecklistItem, OnCallExpectation
-from governance.notifications.outbox import notify
+from governance.notifications.outbox import notify, notify_many
 from governance.policy.checks import WARNING, Finding
 from rotations import month, schedule, selectors
 from rotations.models import (
@@ -41,6 +44,9 @@ from rotations.models import (
 # requirement names D8; nobody without it is put on a week without a reminder.
 RUNBOOK_MARKER = "D8"
 WEEK = datetime.timedelta(weeks=1)
+# Rows per INSERT of the sweeps' bulk writes: well under PostgreSQL's 65 535 parameters of a
+# statement, so a first generation of many rotations (weeks_ahead weeks each) fits too.
+INSERT_BATCH = 500
 
 
 def notify_in_zone(rotation: Rotation, *args, **kwargs):
@@ -106,39 +112,106 @@ def generate_weeks(
     New weeks start after the last existing week (or at the handoff on or before `start`,
     default now); existing weeks are never rewritten here.
     """
+    return generate_weeks_for(rotations=[rotation], actor=actor, until=until, start=start)
+
+
+def generate_weeks_for(
+    *,
+    rotations: list[Rotation],
+    actor,
+    until: datetime.datetime,
+    start: datetime.datetime | None = None,
+) -> list[RotationWeek]:
+    """`generate_weeks` for many rotations in one transaction at a fixed number of queries,
+    however many rotations are due (issue 16 point 3): a lock, the last weeks, the rosters,
+    who was primary when, two inserts (weeks and their history), then the D9 §3.4 readiness
+    reminders of the new weeks at once. Returns the new weeks, rotation by rotation in the
+    order given."""
+    start = start or timezone.now()
+    by_id = {rotation.pk: rotation for rotation in rotations}
     with transaction.atomic():
-        Rotation.objects.select_for_update().filter(pk=rotation.pk).first()
-        last = rotation.weeks.order_by("-starts_at").first()
-        if last is not None:
-            if last.ends_at >= until:
-                return []
-            begin = last.ends_at
-        else:
-            begin = schedule.rotation_handoff_on_or_before(rotation, start or timezone.now())
-        roster = _roster(rotation)
-        last_primary_at = _last_primary_at(rotation, before=begin)
-        previous = last.primary_id if last else None
+        # Two sweeps at once (issue 12 point 10) queue on these row locks, taken in one order
+        # so that two batches never deadlock; the second then reads the weeks the first
+        # appended (a statement of its own: the lock's statement would read from before its
+        # wait) and finds nothing due.
+        list(Rotation.objects.select_for_update().filter(pk__in=by_id).order_by("pk").values("pk"))
+        latest = RotationWeek.objects.filter(rotation=OuterRef("pk")).order_by("-starts_at")
+        last_ids = (
+            Rotation.objects.filter(pk__in=by_id)
+            .annotate(last=Subquery(latest.values("pk")[:1]))
+            .values("last")
+        )
+        last_of = {w.rotation_id: w for w in RotationWeek.objects.filter(pk__in=last_ids)}
+        begin_of = {}
+        for pk, rotation in by_id.items():
+            last = last_of.get(pk)
+            if last is None:
+                begin_of[pk] = schedule.rotation_handoff_on_or_before(rotation, start)
+            elif last.ends_at < until:
+                begin_of[pk] = last.ends_at
+        if not begin_of:
+            return []
+        roster_of: dict[int, list] = {pk: [] for pk in begin_of}
+        for member in (
+            RosterMember.objects.filter(rotation_id__in=begin_of, active=True, user__is_active=True)
+            .select_related("user")
+            .order_by("rotation_id", "position", "id")
+        ):
+            roster_of[member.rotation_id].append(member.user)
+        # Every existing week of a rotation starts before its new ones, so "primary before
+        # the first new week" is all of its history.
+        last_primary_of: dict[int, dict] = {pk: {} for pk in begin_of}
+        for row in (
+            RotationWeek.objects.filter(rotation_id__in=begin_of, primary__isnull=False)
+            .values("rotation", "primary")
+            .annotate(last=Max("starts_at"))
+            .order_by()
+        ):
+            last_primary_of[row["rotation"]][row["primary"]] = row["last"]
         created = []
-        current = begin
-        while not created or created[-1].ends_at < until:
-            ends = schedule.rotation_next_handoff(rotation, current)
-            primary, secondary = _next_pair(roster, last_primary_at, previous)
-            week = RotationWeek(
+        for pk, begin in begin_of.items():
+            last = last_of.get(pk)
+            created += _round_robin(
+                by_id[pk],
+                begin=begin,
+                until=until,
+                roster=roster_of[pk],
+                last_primary_at=last_primary_of[pk],
+                previous=last.primary_id if last else None,
+            )
+        # The rows are built valid (holders from the roster, boundaries from the schedule);
+        # the database's constraints stand behind them instead of a full_clean per week.
+        _bulk_create(created, actor=actor, reason="Generated (round-robin)")
+        # A bulk insert sends no post_save: the sweep's memo of the weeks is dropped here.
+        memo.forget()
+        _remind_unready(created)
+        return created
+
+
+def _round_robin(
+    rotation: Rotation, *, begin, until, roster: list, last_primary_at: dict, previous
+) -> list[RotationWeek]:
+    """The unsaved weeks of `rotation` from `begin` until one ends after `until` (at least
+    one), holders in D9 §3.2 round-robin."""
+    weeks: list[RotationWeek] = []
+    current = begin
+    while not weeks or weeks[-1].ends_at < until:
+        ends = schedule.rotation_next_handoff(rotation, current)
+        primary, secondary = _next_pair(roster, last_primary_at, previous)
+        weeks.append(
+            RotationWeek(
                 rotation=rotation,
                 starts_at=current,
                 ends_at=ends,
                 primary=primary,
                 secondary=secondary,
             )
-            _save(week, actor=actor, reason="Generated (round-robin)")
-            if primary is not None:
-                last_primary_at[primary.pk] = current
-                previous = primary.pk
-            created.append(week)
-            current = ends
-        for week in created:
-            remind_unready(week=week)
-        return created
+        )
+        if primary is not None:
+            last_primary_at[primary.pk] = current
+            previous = primary.pk
+        current = ends
+    return weeks
 
 
 def regenerate_future_weeks(*, rotation: Rotation, actor, now: datetime.datetime | None = None):
@@ -255,21 +328,61 @@ def readiness_findings(now: datetime.datetime) -> list[Finding]:
 def remind_unready(*, week: RotationWeek) -> list:
     """D9 §3.4 "D8 reviewed before first shift": mail each holder of `week` who has not attested
     it (once per person until they attest). Returns them, so the admin can warn."""
-    unready = unready_users([week.primary, week.secondary])
-    for user in unready:
-        notify_in_zone(
-            week.rotation,
-            user,
-            "rotations/readiness-reminder",
-            {"week": week, "rotation": week.rotation, "url": reverse("rotations:readiness")},
-            dedupe_key=f"rotations:readiness:{user.pk}:{_attested_count(user)}",
-        )
-    return unready
+    return _remind_unready([week])[0]
 
 
-def _attested_count(user) -> int:
-    # Part of the dedupe key: a person is reminded once, and again after a change of attestations.
-    return ReadinessAttestation.objects.filter(user=user).count()
+def _remind_unready(weeks: list[RotationWeek]) -> list[list]:
+    """`remind_unready` for many weeks at a fixed number of queries: the unready holders of
+    each week, in order. A person's reminder is keyed by how many expectations they attested
+    (once, and again after a change of attestations); of several weeks the first names it."""
+    expectation = runbook_expectation()
+    holders = {user.pk for week in weeks for user in (week.primary, week.secondary) if user}
+    if expectation is None or not holders:
+        return [[] for _ in weeks]
+    attested = set(
+        ReadinessAttestation.objects.filter(
+            expectation=expectation, user_id__in=holders
+        ).values_list("user_id", flat=True)
+    )
+    unready_of = [
+        [user for user in (week.primary, week.secondary) if user and user.pk not in attested]
+        for week in weeks
+    ]
+    unready = {user.pk for users in unready_of for user in users}
+    counts = dict(
+        ReadinessAttestation.objects.filter(user_id__in=unready)
+        .values("user")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("user", "count")
+        if unready
+        else []
+    )
+    # Mail is rendered on each rotation's wall clock (as `notify_in_zone`): one outbox batch
+    # per time zone, each key given to its first week as one mail after another would.
+    by_zone: dict[zoneinfo.ZoneInfo, dict[str, tuple]] = {}
+    seen = set()
+    for week, users in zip(weeks, unready_of, strict=True):
+        for user in users:
+            key = f"rotations:readiness:{user.pk}:{counts.get(user.pk, 0)}"
+            if key in seen:
+                continue
+            seen.add(key)
+            context = {
+                "week": week,
+                "rotation": week.rotation,
+                "url": reverse("rotations:readiness"),
+            }
+            by_zone.setdefault(week.rotation.zone, {})[key] = (
+                user,
+                "rotations/readiness-reminder",
+                context,
+                key,
+            )
+    for zone, items in by_zone.items():
+        with timezone.override(zone):
+            notify_many(items.values())
+    return unready_of
 
 
 def attest_readiness(*, actor, user, expectations, on: datetime.date | None = None) -> list:
@@ -730,15 +843,8 @@ def _holders_at(weeks, overrides, at) -> tuple:
     return tiers[Tier.PRIMARY][0], tiers[Tier.SECONDARY][0]
 
 
-def _create_handoff(week: RotationWeek, people: dict, *, actor) -> None:
-    """Two sweeps at once (issue 12 point 10) queue on the week's row lock, so the second finds
-    the handoff the first created instead of failing on the unique week: a no-op."""
-    with transaction.atomic():
-        RotationWeek.objects.select_for_update().filter(pk=week.pk).first()
-        if Handoff.objects.filter(week=week).exists():
-            return
-        handoff = Handoff(rotation=week.rotation, week=week, at=week.starts_at, **people)
-        _save(handoff, actor=actor, reason="Handoff scheduled")
+PEOPLE = ("outgoing_primary", "outgoing_secondary", "incoming_primary", "incoming_secondary")
+PEOPLE_IDS = tuple(f"{key}_id" for key in PEOPLE)
 
 
 def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=None) -> int:
@@ -746,23 +852,28 @@ def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=No
     generated horizon, with outgoing and incoming on-call as they stand (kept up to date until
     the handoff instant, frozen after it).
 
-    Three reads for all the rotations together (weeks, handoffs, overrides), then one write per
-    handoff created or changed: the hourly sweep costs what changed, not what exists
-    (issue 16 point 3)."""
+    Three reads for all the rotations together (weeks, handoffs, overrides); when something is
+    to write, one transaction of a fixed number of statements for all of it (`_write_handoffs`):
+    the hourly sweep costs what changed, not what exists (issue 16 point 3)."""
     since = now - datetime.timedelta(days=8)
     by_id = {rotation.pk: rotation for rotation in rotations}
     weeks_of: dict[int, list[RotationWeek]] = {pk: [] for pk in by_id}
     # Weeks ending after `since` include the one before the first boundary (its outgoing side).
+    # Of the holders only who they are: the sweep reads every week of the horizon each hour.
     for week in (
         RotationWeek.objects.select_related("primary", "secondary")
+        .only("rotation_id", "starts_at", "ends_at", "primary__id", "secondary__id")
         .filter(rotation_id__in=by_id, ends_at__gte=since)
         .order_by("rotation_id", "starts_at")
     ):
         week.rotation = by_id[week.rotation_id]
         weeks_of[week.rotation_id].append(week)
+    # Plain tuples (when, who): the sweep reads every handoff of the horizon each hour.
     handoffs = {
-        handoff.week_id: handoff
-        for handoff in Handoff.objects.filter(rotation_id__in=by_id, at__gte=since)
+        week_id: (at, people)
+        for week_id, at, *people in Handoff.objects.filter(
+            rotation_id__in=by_id, at__gte=since
+        ).values_list("week_id", "at", *PEOPLE_IDS)
     }
     overrides_of: dict[int, list[Override]] = {pk: [] for pk in by_id}
     for override in Override.objects.select_related("user").filter(
@@ -770,35 +881,90 @@ def sync_handoffs(*, rotations: list[Rotation], now: datetime.datetime, actor=No
     ):
         overrides_of[override.rotation_id].append(override)
     count = 0
+    wanted: dict[int, tuple[RotationWeek, dict]] = {}
     for rotation_id, weeks in weeks_of.items():
         overrides = overrides_of[rotation_id]
         for week in weeks:
             if week.starts_at < since:
                 continue
             count += 1
-            handoff = handoffs.get(week.pk)
-            if handoff is not None and handoff.at <= now:
+            at, held = handoffs.get(week.pk, (None, None))
+            if at is not None and at <= now:
                 continue
             before = _holders_at(
                 weeks, overrides, week.starts_at - datetime.timedelta(microseconds=1)
             )
             after = _holders_at(weeks, overrides, week.starts_at)
-            people = {
-                "outgoing_primary": before[0],
-                "outgoing_secondary": before[1],
-                "incoming_primary": after[0],
-                "incoming_secondary": after[1],
-            }
-            if handoff is None:
-                _create_handoff(week, people, actor=actor)
-                continue
-            if any(
-                getattr(handoff, f"{k}_id") != getattr(v, "pk", None) for k, v in people.items()
-            ):
-                for key, value in people.items():
-                    setattr(handoff, key, value)
-                _save(handoff, actor=actor, reason="On-call changed before the handoff")
+            people = dict(zip(PEOPLE, (*before, *after), strict=True))
+            if held != _ids(people):
+                wanted[week.pk] = (week, people)
+    if wanted:
+        _write_handoffs(wanted, actor=actor)
     return count
+
+
+def _ids(people: dict) -> list:
+    return [getattr(user, "pk", None) for user in people.values()]
+
+
+def _write_handoffs(wanted: dict[int, tuple[RotationWeek, dict]], *, actor) -> None:
+    """Create or update the handoffs of `wanted` (week id → week, people), in one transaction.
+
+    Two sweeps at once (issue 12 point 10) queue on the row locks of the rotations concerned,
+    taken in one order; the second re-reads the handoffs after its wait and finds what the
+    first created or changed: no duplicate, no failure on the unique week, no second history
+    row for the same change."""
+    with transaction.atomic():
+        rotation_ids = {week.rotation_id for week, _people in wanted.values()}
+        list(
+            Rotation.objects.select_for_update()
+            .filter(pk__in=rotation_ids)
+            .order_by("pk")
+            .values("pk")
+        )
+        current = {
+            handoff.week_id: handoff for handoff in Handoff.objects.filter(week_id__in=wanted)
+        }
+        new, changed = [], []
+        for week_id, (week, people) in wanted.items():
+            handoff = current.get(week_id)
+            if handoff is None:
+                new.append(Handoff(rotation=week.rotation, week=week, at=week.starts_at, **people))
+            elif [getattr(handoff, name) for name in PEOPLE_IDS] != _ids(people):
+                for key, user in people.items():
+                    setattr(handoff, key, user)
+                changed.append(handoff)
+        # Built from the weeks and overrides just read, so valid by construction; the unique
+        # week and the foreign keys are the database's to enforce.
+        _bulk_create(new, actor=actor, reason="Handoff scheduled")
+        if changed:
+            for handoff in changed:
+                handoff._history_user = actor
+            bulk_update_with_history(
+                changed,
+                Handoff,
+                list(PEOPLE),
+                batch_size=INSERT_BATCH,
+                default_user=actor,
+                default_change_reason="On-call changed before the handoff",
+            )
+
+
+def _bulk_create(objs: list, *, actor, reason: str) -> None:
+    """`save_with_history` for many new rows of one model: one insert of the rows and one of
+    their history rows per INSERT_BATCH, naming `actor` (None too, as a sweep's save does,
+    never a request's user) and `reason`."""
+    if not objs:
+        return
+    for obj in objs:
+        obj._history_user = actor
+    bulk_create_with_history(
+        objs,
+        type(objs[0]),
+        batch_size=INSERT_BATCH,
+        default_user=actor,
+        default_change_reason=reason,
+    )
 
 
 def check_item(

@@ -27,3 +27,8 @@ def start(*, settings: str = "governance.settings", production_like: bool = Fals
     import django
 
     django.setup()
+    if production_like:
+        from django.core.management import call_command
+
+        # DEBUG off serves static files from the manifest: pages need it collected.
+        call_command("collectstatic", interactive=False, verbosity=0)

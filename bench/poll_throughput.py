@@ -1,22 +1,28 @@
-"""Benchmark GET /api/kill-switch/ against a plain Django JSON view (not a test).
+"""Throughput of the kill-switch poll on gunicorn, beside a plain Django view and a bare WSGI
+app answering the same bytes (issue 16 point 6; not a test). Needs wrk (apt-get install wrk).
 
-Seeds a private SQLite database (migrate, one workspace, one active pause, one API token),
-starts gunicorn with 2 workers on a loopback port, then drives each URL with a bounded number
-of keep-alive http.client connections in threads and prints requests per second. Queries per
-request on a warm cache are counted in-process with CaptureQueriesContext.
+Migrates the database of DATABASE_URL (PostgreSQL: give it an empty one; a throwaway SQLite
+file when unset) and seeds one workspace, one active pause and one API token. Then starts, on
+free loopback ports and with the production server settings (governance/gunicorn_conf.py: 2
+gthread workers; DEBUG off), the portal with the benchmarks' URLconf (bench/settings.py) and
+bench/bare_wsgi.py, and drives each endpoint with wrk: GET /api/kill-switch/?workspace=acme with
+the token, GET /api/plain/ (a plain Django JSON view answering the poll's bytes) and the bare
+WSGI app (the same bytes without Django: the limit on this machine). Prints requests/s, p50 and
+p99 latency and the share of the plain Django view's rate. Target: the poll at least 80 %.
 
-    .venv/bin/python bench/kill_switch.py [--seconds 5] [--threads 8]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_poll \\
+        .venv/bin/python bench/poll_throughput.py [--seconds 5] [--connections 16]
 """
 
 import argparse
 import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -24,102 +30,88 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.helpers.ports import free_port  # noqa: E402
 
-
-def seed(env: dict) -> str:
-    """Migrate the private database and create the data; returns the API token."""
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    script = """
+POLL = "/api/kill-switch/?workspace=acme"
+SEED = """
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from governance.models import (
     ApiToken, KillSwitchActivation, KillSwitchAction, KillSwitchScenario, Severity, Workspace)
 from governance.killswitch import services as killswitch
-User = get_user_model()
-user = User.objects.create_user("bench", password="pw")
+user = get_user_model().objects.create_user("bench", password="pw")
 ws = Workspace.objects.create(name="Acme", slug="acme")
 now = timezone.now()
-activation = KillSwitchActivation(
+KillSwitchActivation(
     scenario=KillSwitchScenario.objects.get(key="error_rate_20"),
     action=KillSwitchAction.objects.get(key="pause_short"), severity=Severity.objects.get(key="P2"),
     scope="workspace", workspace=ws, scope_key="acme", reason="bench", activated_by=user,
-    activated_at=now, starts_at=now, paused_at=now, status="active")
-activation.save()
+    activated_at=now, starts_at=now, paused_at=now, status="active").save()
 killswitch.bump_state(at=now)
+print(connection.vendor)
 print(ApiToken.issue(user=user, name="bench")[1])
 """
+
+
+def seed(env: dict) -> tuple[str, str]:
+    """Migrate and seed; (database vendor, API token)."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
+        [sys.executable, "manage.py", "shell", "-c", SEED],
         cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
         text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    ).stdout.split()
+    return out[-2], out[-1]
 
 
-def queries_per_request(env: dict, token: str) -> str:
-    script = f"""
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-client = Client()
-auth = {{"HTTP_AUTHORIZATION": "Bearer {token}"}}
-client.get("/api/kill-switch/?workspace=acme", **auth)
-with CaptureQueriesContext(connection) as ctx:
-    for _ in range(10):
-        client.get("/api/kill-switch/?workspace=acme", **auth)
-print(len(ctx.captured_queries) / 10)
-"""
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+def serve(app: str, port: int, env: dict) -> subprocess.Popen:
+    """gunicorn with the production settings, except: no worker recycling (every 2 000
+    requests it would restart a worker mid-measure) and no access log (the same for all three;
+    it measures the log, not the app)."""
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-c",
+        "python:governance.gunicorn_conf",
+    ]
+    command += [
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--max-requests",
+        "0",
+        "--access-logfile",
+        "/dev/null",
+    ]
+    server = subprocess.Popen([*command, app], cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit(f"gunicorn {app} did not listen on {port}")
 
 
-def hammer(port: int, path: str, headers: dict, *, seconds: float, threads: int) -> float:
-    counts = [0] * threads
-    errors = [0] * threads
-    deadline = time.monotonic() + seconds
-
-    def worker(index: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < deadline:
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    counts[index] += 1
-                else:
-                    errors[index] += 1
-            except (OSError, http.client.HTTPException):
-                errors[index] += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.close()
-
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.monotonic() - started
-    if sum(errors):
-        print(f"  {sum(errors)} error(s) on {path}")
-    return sum(counts) / elapsed
+def fetch(port: int, path: str, headers: dict) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Host": "127.0.0.1", **headers})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 200, (path, response.status, body)
+    return body
 
 
-def wrk_rate(port: int, path: str, headers: dict, *, seconds: float, connections: int) -> float:
-    """Requests per second measured by wrk (a C load generator that leaves the CPU to the
-    server far more than a Python client does)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(int(seconds), 1)}s", "--latency"]
+def milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(port: int, path: str, headers: dict, *, seconds: int, connections: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run(
@@ -129,103 +121,87 @@ def wrk_rate(port: int, path: str, headers: dict, *, seconds: float, connections
         check=True,
         timeout=seconds + 30,
     ).stdout
-    non_2xx = [line for line in out.splitlines() if "Non-2xx" in line]
-    if non_2xx:
-        print(f"  {path}: {non_2xx[0].strip()}")
-    rate = [line for line in out.splitlines() if line.startswith("Requests/sec:")]
-    return float(rate[0].split()[1])
+    if "Non-2xx" in out or "Socket errors" in out:
+        print(
+            f"  {path}: "
+            + "; ".join(
+                line.strip() for line in out.splitlines() if "rror" in line or "2xx" in line
+            )
+        )
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    return {
+        "rate": float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE).group(1)),
+        "p50": milliseconds(latency["50"]),
+        "p99": milliseconds(latency["99"]),
+    }
 
 
-def main():
+def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="bench_ks_")
-    port = free_port()
+    if not shutil.which("wrk"):
+        print("bench/poll_throughput.py skipped: wrk is not installed (apt-get install wrk).")
+        return 0
+    workdir = tempfile.mkdtemp(prefix="bench_poll_")
     env = {
         **os.environ,
-        # The bench URLconf adds the plain JSON view the status API is measured against.
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-        "PORTAL_VAR_DIR": workdir,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3",
+        "PORTAL_VAR_DIR": os.environ.get("PORTAL_VAR_DIR") or workdir,
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
     }
-    token = seed(env)
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "governance.wsgi",
-            "--workers",
-            "2",
-            # gthread keeps client connections alive, as a poller's HTTP client would.
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    vendor, token = seed(env)
+    auth = {"Authorization": f"Bearer {token}"}
+    portal_port, bare_port = free_port(), free_port()
+    portal = serve("governance.wsgi", portal_port, env)
+    servers = [portal]
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        auth = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
-        hammer(port, "/api/kill-switch/?workspace=acme", auth, seconds=1, threads=2)  # warm up
-        if shutil.which("wrk"):
-            client = f"wrk, {args.threads} connections"
-            ks = wrk_rate(
-                port,
-                "/api/kill-switch/?workspace=acme",
-                auth,
-                seconds=args.seconds,
-                connections=args.threads,
-            )
-            plain = wrk_rate(
-                port,
-                "/api/plain/",
-                {"Host": "127.0.0.1"},
-                seconds=args.seconds,
-                connections=args.threads,
-            )
-        else:
-            client = f"{args.threads} Python client threads (apt-get install wrk for less noise)"
-            ks = hammer(
-                port,
-                "/api/kill-switch/?workspace=acme",
-                auth,
-                seconds=args.seconds,
-                threads=args.threads,
-            )
-            plain = hammer(
-                port,
-                "/api/plain/",
-                {"Host": "127.0.0.1"},
-                seconds=args.seconds,
-                threads=args.threads,
-            )
-        print(f"gunicorn 2 gthread workers x 4 threads; {client}; {args.seconds:.0f} s each")
-        print(f"GET /api/kill-switch/  {ks:8.0f} requests/s")
-        print(f"GET /api/plain/        {plain:8.0f} requests/s (plain Django JSON view)")
-        print(f"ratio                  {ks / max(plain, 1):8.2f}")
-        print(f"queries per request (warm cache): {queries_per_request(env, token)}")
+        body = fetch(portal_port, POLL, auth)
+        # The plain view and the bare app answer the poll's bytes: restart with them set.
+        portal.terminate()
+        portal.wait(timeout=30)
+        env["BENCH_BODY"] = body.decode()
+        servers = [
+            serve("governance.wsgi", portal_port, env),
+            serve("bench.bare_wsgi", bare_port, env),
+        ]
+        endpoints = (
+            ("kill-switch poll", portal_port, POLL, auth),
+            ("plain Django JSON view", portal_port, "/api/plain/", {}),
+            ("bare WSGI app", bare_port, "/", {}),
+        )
+        for label, port, path, headers in endpoints:
+            assert fetch(port, path, headers) == body, f"{label} answers other bytes"
+            wrk(port, path, headers, seconds=1, connections=args.connections)  # warm up
+        figures = {
+            label: wrk(port, path, headers, seconds=args.seconds, connections=args.connections)
+            for label, port, path, headers in endpoints
+        }
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    plain = figures["plain Django JSON view"]["rate"]
+    print(
+        f"\ngunicorn 2 gthread workers (governance/gunicorn_conf.py), {vendor}, DEBUG off; "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s; {len(body)}-byte answer"
+    )
+    print(f"{'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'% of plain Django':>18}")
+    for label, figure in figures.items():
+        print(
+            f"{label:<26} {figure['rate']:>8.0f} {figure['p50']:>8.2f} {figure['p99']:>8.2f} "
+            f"{figure['rate'] / plain:>17.0%}"
+        )
+    share = figures["kill-switch poll"]["rate"] / plain
+    print("target met" if share >= 0.8 else "TARGET MISSED: the poll under 80 % of plain Django")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

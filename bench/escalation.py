@@ -157,7 +157,7 @@ def main() -> None:
         # Each run fires what it is given: no warm run, and two timed runs at most, so the
         # reserve of pending steps lasts.
         table.add(
-            f"incidents sweep, {DUE:,} ladder steps due".replace(",", " "),
+            f"incidents sweep, {DUE:_} ladder steps due".replace("_", " "),
             size,
             measure(
                 lambda: escalate_due(now=now),

@@ -69,8 +69,8 @@ def seed(env: dict) -> tuple[str, str]:
 
 def serve(app: str, port: int, env: dict) -> subprocess.Popen:
     """gunicorn with the production settings, except: no worker recycling (every 2 000
-    requests it would restart a worker mid-measure) and no access log (the same for all three;
-    it measures the log, not the app)."""
+    requests it would restart a worker mid-measure) and no access or info log (the same for all
+    three; it would measure the log, not the app)."""
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "-c",
@@ -83,6 +83,8 @@ def serve(app: str, port: int, env: dict) -> subprocess.Popen:
         "0",
         "--access-logfile",
         "/dev/null",
+        "--log-level",
+        "warning",
     ]
     server = subprocess.Popen([*command, app], cwd=ROOT, env=env)
     for _ in range(300):

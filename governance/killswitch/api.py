@@ -9,6 +9,7 @@ Every kill-switch change bumps the version, so every process sees it on its next
 """
 
 import datetime
+import weakref
 
 from django.core.cache import cache
 from django.db import connection
@@ -41,6 +42,26 @@ def _lookup_sql() -> str:
 
 
 _LOOKUP_SQL = None
+# The raw PostgreSQL connections on which the lookup is a prepared statement. Planning the
+# join costs about three times running it (0.17 ms of 0.23 ms, EXPLAIN ANALYZE): prepared once
+# per connection, a poll is one EXECUTE. A persistent connection lives CONN_MAX_AGE (60 s), so
+# a thread sends one PREPARE a minute at most. (SQL-level PREPARE needs the session: no
+# transaction-pooling pgbouncer between the portal and PostgreSQL.)
+_PREPARED = weakref.WeakSet()
+
+
+def _lookup(cursor, key_hash: str) -> None:
+    global _LOOKUP_SQL
+    if _LOOKUP_SQL is None:
+        _LOOKUP_SQL = _lookup_sql()
+    if connection.vendor != "postgresql":
+        cursor.execute(_LOOKUP_SQL, [key_hash])
+        return
+    raw = connection.connection
+    if raw not in _PREPARED:
+        cursor.execute(f"PREPARE killswitch_poll (text) AS {_LOOKUP_SQL.replace('%s', '$1')}")
+        _PREPARED.add(raw)
+    cursor.execute("EXECUTE killswitch_poll (%s)", [key_hash])
 
 
 class Refused(Exception):
@@ -49,17 +70,14 @@ class Refused(Exception):
 
 def _token_and_version(request):
     """(token id, last used, state version) in one query; raises Refused naming the problem."""
-    global _LOOKUP_SQL
     header = request.headers.get("Authorization", "")
     if not header:
         raise Refused("No Authorization header: send 'Authorization: Bearer <API token>'.")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Refused("The Authorization header is not 'Bearer <API token>'.")
-    if _LOOKUP_SQL is None:
-        _LOOKUP_SQL = _lookup_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, [ApiToken.hash_key(key.strip())])
+        _lookup(cursor, ApiToken.hash_key(key.strip()))
         row = cursor.fetchone()
     if row is None:
         raise Refused("Unknown API token.")

@@ -117,7 +117,6 @@ def sized() -> None:
     boot.start(production_like=True, ALLOWED_HOSTS="127.0.0.1,localhost,testserver")
     import datetime
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -127,7 +126,7 @@ def sized() -> None:
     from incidents.integrations import create_integration
     from incidents.models import Incident, Integration
 
-    call_command("migrate", verbosity=0)
+    boot.migrate()
     severity = Severity.objects.get(key="P3")
     _, key = create_integration(
         actor=None, name="bench", kind=Integration.Kind.ALERTMANAGER, default_severity=severity

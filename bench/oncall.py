@@ -22,7 +22,6 @@ from bench.table import SIZES, Table, measure  # noqa: E402
 boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -87,7 +86,7 @@ def seed_rotations(users, count: int):
 
 
 def main():
-    call_command("migrate", verbosity=0)
+    boot.migrate()
     users, viewer = seed_people()
     table = Table("oncall")
     now = timezone.now()

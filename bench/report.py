@@ -26,7 +26,6 @@ from bench.table import SIZES, Table, measure  # noqa: E402
 boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -279,7 +278,7 @@ def seed_activity(size: int, rng, owner, engineers):
 
 
 def main():
-    call_command("migrate", verbosity=0)
+    boot.migrate()
     rng = random.Random(8)
     owner, engineers = seed_year(rng)
     start, end = compliance.month_bounds(2025, 6)

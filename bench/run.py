@@ -85,6 +85,7 @@ def main() -> int:
             # One folder for all: the static files are collected once.
             "PORTAL_VAR_DIR": workdir,
             "BENCH_ROWS": str(rows_file),
+            "BENCH_MIGRATED": "1",
         }
         print(f"== bench/{script}.py", flush=True)
         started = time.perf_counter()

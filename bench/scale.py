@@ -31,7 +31,6 @@ boot.start(
 )
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -304,7 +303,7 @@ def run_size(size: int, now, index: int) -> dict:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
+    boot.migrate()
     now = timezone.now()
     table, scales = Table("scale"), {}
     for index, size in enumerate(SIZES):

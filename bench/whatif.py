@@ -27,7 +27,6 @@ boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from governance.models import (  # noqa: E402
@@ -210,7 +209,7 @@ def draft(owner) -> PolicyDraft:
 
 
 def main():
-    call_command("migrate", verbosity=0)
+    boot.migrate()
     rng = random.Random(19)
     engineers, owner = seed_people()
     seed_pauses(engineers, owner, rng)

@@ -76,17 +76,21 @@ class Table:
 
 
 def print_rows(rows: list[dict]) -> None:
-    """The table, measures in the order first seen, each with its sizes in ascending order."""
-    by_measure: dict[str, list[dict]] = {}
+    """The table: each script's measures in the order first seen (a line naming the script
+    when there are several), each measure with its sizes in ascending order."""
+    by_script: dict[str, dict[str, list[dict]]] = {}
     for row in rows:
-        by_measure.setdefault(row["measure"], []).append(row)
+        by_script.setdefault(row["script"], {}).setdefault(row["measure"], []).append(row)
     print("\n{:<48} {:>5} {:>8} {:>9} {:>10} {:>7}".format(*HEAD))
-    for label, figures in by_measure.items():
-        figures.sort(key=lambda row: row["size"])
-        first = figures[0]["median"]
-        for row in figures:
-            growth = f"{row['median'] / first:.1f}x" if row is figures[-1] and first else ""
-            print(
-                f"{label:<48} {row['size']:>4}x {row['queries']:>8} {row['min']:>9.1f} "
-                f"{row['median']:>10.1f} {growth:>7}"
-            )
+    for script, by_measure in by_script.items():
+        if len(by_script) > 1:
+            print(f"-- bench/{script}.py")
+        for label, figures in by_measure.items():
+            figures.sort(key=lambda row: row["size"])
+            first = figures[0]["median"]
+            for row in figures:
+                growth = f"{row['median'] / first:.1f}x" if row is figures[-1] and first else ""
+                print(
+                    f"{label:<48} {row['size']:>4}x {row['queries']:>8} {row['min']:>9.1f} "
+                    f"{row['median']:>10.1f} {growth:>7}"
+                )

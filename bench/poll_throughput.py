@@ -54,8 +54,11 @@ print(ApiToken.issue(user=user, name="bench")[1])
 
 
 def seed(env: dict) -> tuple[str, str]:
-    """Migrate and seed; (database vendor, API token)."""
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    """Migrate (unless bench/run.py handed over its migrated copy) and seed; (database vendor,
+    API token)."""
+    if not env.get("BENCH_MIGRATED"):
+        command = [sys.executable, "manage.py", "migrate", "-v0"]
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SEED],
         cwd=ROOT,

@@ -117,7 +117,12 @@ def main() -> int:
     print_rows(rows)
     if shutil.which("wrk"):
         print("\n== bench/poll_throughput.py", flush=True)
-        env = {**os.environ, "DATABASE_URL": databases.fresh("poll"), "PORTAL_VAR_DIR": workdir}
+        env = {
+            **os.environ,
+            "DATABASE_URL": databases.fresh("poll"),
+            "PORTAL_VAR_DIR": workdir,
+            "BENCH_MIGRATED": "1",
+        }
         try:
             done = subprocess.run(
                 [sys.executable, str(ROOT / "bench" / "poll_throughput.py")], cwd=ROOT, env=env

@@ -51,6 +51,7 @@ _PREPARED = weakref.WeakSet()
 
 
 def _lookup(cursor, key_hash: str) -> None:
+    """Run the lookup on `cursor` (the row is then fetched from it): one statement a poll."""
     global _LOOKUP_SQL
     if _LOOKUP_SQL is None:
         _LOOKUP_SQL = _lookup_sql()

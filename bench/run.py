@@ -55,7 +55,11 @@ class Databases:
         if not self.postgres:
             path = Path(self.workdir) / f"{script}.sqlite3"
             if template:
-                shutil.copy(Path(self.workdir) / "template.sqlite3", path)
+                # With the write-ahead log, the template's last pages may still be in -wal.
+                for suffix in ("", "-wal", "-shm"):
+                    source = Path(self.workdir) / f"template.sqlite3{suffix}"
+                    if source.exists():
+                        shutil.copy(source, f"{path}{suffix}")
             return f"sqlite:///{path}"
         name = self._name(script)
         self._admin(f'DROP DATABASE IF EXISTS "{name}"')

@@ -36,12 +36,13 @@ run: migrate
 test: install-dev
 	PORTAL_VAR_DIR=$${PORTAL_VAR_DIR:-$(CURDIR)/var/test} $(BIN)/pytest $(PYTEST_ARGS)
 
-# Every page and sweep of issue 16 at three sizes on DATABASE_URL (a fresh SQLite file when unset),
-# one table. BENCH_SIZES=1,2,4 is the small run of CI; the default 1,10,100 reaches 2 000 rotations
-# and 100 000 incidents. On PostgreSQL give it a database of its own: it adds rows.
+# Every script in bench/ at three sizes, one table (bench/run.py): on PostgreSQL (DATABASE_URL)
+# each script gets a fresh database <name>_<script> beside it, else a throwaway SQLite file; then
+# the kill-switch poll's throughput on gunicorn when wrk is installed. BENCH_SIZES=1,2,4 is the
+# small run of CI; the default 1,10,100 reaches 2 000 rotations and 100 000 incidents.
 BENCH_SIZES ?= 1,10,100
 bench: install-dev
-	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/scale.py
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/run.py
 
 lint: install-dev
 	$(BIN)/ruff check .

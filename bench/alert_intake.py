@@ -1,14 +1,20 @@
-"""Benchmark sustained alert intake, POST /api/alerts/alertmanager/ (not a test).
+"""Benchmark alert intake, POST /api/alerts/alertmanager/ (not a test).
 
-Migrates the database named by DATABASE_URL (PostgreSQL: create an empty one first), creates an
-Alertmanager integration, starts gunicorn with 2 workers on a loopback port and drives it with
-keep-alive http.client connections in threads: first every request a new alert group (each opens
-an incident: ladder frozen, On-Call paged, 🔴 message in the outbox), then every request a
-repeat of one group (the path Alertmanager's group_interval/repeat_interval exercises most).
-Prints requests/s, p50 and p99 latency of each phase.
+By default (and under `make bench`): seeds its own database (a fresh SQLite file under /tmp
+unless DATABASE_URL is set) with an Alertmanager integration and, per size of BENCH_SIZES,
+1 000 past incidents (100×: 100 000), then times and counts the queries of one POST of a new
+alert group (opens an incident: ladder frozen, On-Call paged, 🔴 message in the outbox) and of
+one repeat of a group (the path Alertmanager's group_interval/repeat_interval exercises most),
+in process; one table (bench/table.py).
 
+With --http: sustained intake instead. Migrates the database named by DATABASE_URL (PostgreSQL:
+create an empty one first), starts gunicorn with 2 workers on a loopback port and drives it
+with keep-alive http.client connections in threads, new groups then repeats; prints
+requests/s, p50 and p99 latency of each phase.
+
+    .venv/bin/python bench/alert_intake.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_alerts \\
-        .venv/bin/python bench/alert_intake.py [--seconds 10] [--threads 4]
+        .venv/bin/python bench/alert_intake.py --http [--seconds 10] [--threads 4]
 """
 
 import argparse
@@ -101,11 +107,78 @@ def drive(port: int, key: str, *, seconds: float, threads: int, new_groups: bool
     }
 
 
+PAST_INCIDENTS = 1_000  # per size
+
+
+def sized() -> None:
+    """The in-process measures at every size of BENCH_SIZES."""
+    from bench import boot
+
+    boot.start(production_like=True, ALLOWED_HOSTS="127.0.0.1,localhost,testserver")
+    import datetime
+
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from bench.table import SIZES, Table, measure
+    from governance.models import Severity
+    from incidents.integrations import create_integration
+    from incidents.models import Incident, Integration
+
+    boot.migrate()
+    severity = Severity.objects.get(key="P3")
+    _, key = create_integration(
+        actor=None, name="bench", kind=Integration.Kind.ALERTMANAGER, default_severity=severity
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    sent = [0]
+
+    def post(group_key: str):
+        payload = copy.deepcopy(GROUP)
+        payload["groupKey"] = group_key
+        response = client.post(
+            "/api/alerts/alertmanager/", json.dumps(payload), content_type="application/json"
+        )
+        assert response.status_code in (200, 201), response.content
+
+    def new_group():
+        sent[0] += 1
+        post(f"new-{sent[0]}")
+
+    now, table, seeded = timezone.now(), Table("alert_intake"), 0
+    for size in SIZES:
+        Incident.objects.bulk_create(
+            [
+                Incident(
+                    title=f"Past incident {n}",
+                    severity=severity,
+                    status="resolved",
+                    opened_at=now - datetime.timedelta(minutes=n),
+                    ladder_started_at=now - datetime.timedelta(minutes=n),
+                    resolved_at=now - datetime.timedelta(minutes=n - 1),
+                    dedupe_key=f"past-{n}",
+                )
+                for n in range(seeded, PAST_INCIDENTS * size)
+            ],
+            batch_size=5_000,
+        )
+        seeded = PAST_INCIDENTS * size
+        print(f"size {size}x ({connection.vendor}): {Incident.objects.count()} incidents")
+        table.add("alert intake, new group (opens an incident)", size, measure(new_group))
+        table.add("alert intake, repeat of a group", size, measure(lambda: post("repeat")))
+    table.print()
+
+
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--http", action="store_true", help="sustained intake on gunicorn")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    if not args.http:
+        sized()
+        return
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to an (empty) PostgreSQL database.")
     workdir = tempfile.mkdtemp(prefix="bench_alerts_")

@@ -27,3 +27,18 @@ def start(*, settings: str = "governance.settings", production_like: bool = Fals
     import django
 
     django.setup()
+    if production_like:
+        from django.core.management import call_command
+
+        # DEBUG off serves static files from the manifest: pages need it collected.
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def migrate() -> None:
+    """Migrate the database, unless bench/run.py handed over a copy of its migrated template
+    (BENCH_MIGRATED): checking the migrations costs seconds a script."""
+    if os.environ.get("BENCH_MIGRATED"):
+        return
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

@@ -1,8 +1,9 @@
-"""Benchmark: "who is on call now" and the month grids with 200 rotations × 5 years of weeks.
+"""Benchmark: "who is on call now" and the month grids with 2 rotations × 5 years of weeks per
+size (100×: 200 rotations, 52 000 weeks).
 
-Seeds its own database (a fresh SQLite file under /tmp unless DATABASE_URL is set), then prints
-the time and the query count of `on_call_at(now)`, of a rotation's month grid and of a
-person's (one month and three).
+Seeds its own database (a fresh SQLite file under /tmp unless DATABASE_URL is set), then, at
+each size of BENCH_SIZES, times and counts the queries of `on_call_at(now)`, of a rotation's
+month grid and of a person's (one month and three); one table (bench/table.py).
 Seeding writes rows with bulk_create (a benchmark fixture, not an audited change).
 
     .venv/bin/python bench/oncall.py
@@ -16,30 +17,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import boot  # noqa: E402
+from bench.table import SIZES, Table, measure  # noqa: E402
 
 boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from rotations import schedule, selectors  # noqa: E402
 from rotations.models import Override, RosterMember, Rotation, RotationWeek  # noqa: E402
 
-ROTATIONS, YEARS, ROSTER = 200, 5, 6
+ROTATIONS, YEARS, ROSTER = 2, 5, 6  # rotations per size
 
 
-def seed():
+def seed_people():
     User = get_user_model()
     users = User.objects.bulk_create(
         [User(username=f"bench{i}", email=f"bench{i}@example.com") for i in range(40)]
     )
-    viewer = User.objects.create_user("viewer", password="pw")
+    return users, User.objects.create_user("viewer", password="pw")
+
+
+def seed_rotations(users, count: int):
+    """Rotations until there are `count`."""
     now = timezone.now()
     start = now - datetime.timedelta(weeks=52 * YEARS - 8)
-    for r in range(ROTATIONS):
+    for r in range(Rotation.objects.count(), count):
         rotation = Rotation.objects.create(
             name=f"Rotation {r}",
             slug=f"rotation-{r}",
@@ -78,53 +83,49 @@ def seed():
                 )
         RotationWeek.objects.bulk_create(weeks, batch_size=500)
         Override.objects.bulk_create(overrides, batch_size=500)
-    return viewer
-
-
-def measure(label, func, repeat=20):
-    func()
-    queries = []
-    # execute_wrapper, not connection.queries: a request resets the query log when it starts.
-    with connection.execute_wrapper(
-        lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
-    ):
-        func()
-    started = time.perf_counter()
-    for _ in range(repeat):
-        func()
-    elapsed = (time.perf_counter() - started) / repeat * 1000
-    print(f"{label}: {elapsed:.2f} ms, {len(queries)} queries")
 
 
 def main():
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    viewer = seed()
-    print(
-        f"seeded {Rotation.objects.count()} rotations, {RotationWeek.objects.count()} weeks, "
-        f"{Override.objects.count()} overrides in {time.perf_counter() - started:.1f} s "
-        f"({connection.vendor})"
-    )
-    reset_queries()
+    boot.migrate()
+    users, viewer = seed_people()
+    table = Table("oncall")
     now = timezone.now()
-    measure("who is on call now (policy rotation)", lambda: selectors.on_call_at(now))
-    some = Rotation.objects.get(slug="rotation-137")
-    measure("who is on call now (rotation-137)", lambda: selectors.on_call_at(now, rotation=some))
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(viewer)
+    for size in SIZES:
+        started = time.perf_counter()
+        seed_rotations(users, ROTATIONS * size)
+        print(
+            f"size {size}x: {Rotation.objects.count()} rotations, "
+            f"{RotationWeek.objects.count()} weeks, {Override.objects.count()} overrides, "
+            f"seeded in {time.perf_counter() - started:.1f} s ({connection.vendor})"
+        )
+        table.add(
+            "who is on call now (policy rotation)", size, measure(lambda: selectors.on_call_at(now))
+        )
+        # The rotation seeded last, so its weeks sit among all the others.
+        some = Rotation.objects.order_by("-pk").first()
+        table.add(
+            "who is on call now (one rotation)",
+            size,
+            measure(lambda some=some: selectors.on_call_at(now, rotation=some)),
+        )
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(viewer)
 
-    def page(path):
-        response = client.get(path)
-        assert response.status_code == 200, response.status_code
+        def page(path, client=client):
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
 
-    for months in (1, 3):
-        path = f"/rotations/rotation-137/?months={months}"
-        measure(f"month grid {path}", lambda path=path: page(path))
-    # A person on the rosters of 30 of the 200 rotations: their own month grid.
-    client.force_login(get_user_model().objects.get(username="bench7"))
-    for months in (1, 3):
-        path = f"/rotations/mine/calendar/?months={months}"
-        measure(f"my month grid {path}", lambda path=path: page(path))
+        for months in (1, 3):
+            path = f"/rotations/{some.slug}/?months={months}"
+            table.add(
+                f"rotation month grid, {months} month(s)", size, measure(lambda p=path: page(p))
+            )
+        # A person on the rosters of 15 % of the rotations: their own month grid.
+        client.force_login(users[7])
+        for months in (1, 3):
+            path = f"/rotations/mine/calendar/?months={months}"
+            table.add(f"my month grid, {months} month(s)", size, measure(lambda p=path: page(p)))
+    table.print()
 
 
 if __name__ == "__main__":

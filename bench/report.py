@@ -1,11 +1,12 @@
 """Benchmark: the compliance report of one month over a year of activity.
 
 Seeds its own database (a fresh SQLite file under /tmp unless DATABASE_URL is set) with the year
-2025: 10 000 incidents (responders, updates, ladder steps, events, P1 reviews), the policy
-rotation's 52 weeks with their handoffs and checklists, the hourly/daily/weekly duty instances,
-approval requests with deadlines and decisions, and the mails. Then prints the time and the
-query count of the June report (build_report), of its page and CSV, and of the month's evidence
-pack. Target: the report under 1 s with a number of queries that does not grow with the data.
+2025: the policy rotation's 52 weeks with their handoffs and checklists, the hourly/daily/weekly
+duty instances, and per size of BENCH_SIZES 1 000 incidents (responders, updates, ladder steps,
+events, P1 reviews; 100×: 100 000 a year), 100 approval requests with deadlines and decisions,
+and 2 000 mails. At each size it times and counts the queries of the June report
+(build_report), of its page and CSV, and of the month's evidence pack; one table. Target: the
+report under 1 s with a number of queries that does not grow with the data.
 Seeding writes rows with bulk_create (a benchmark fixture, not an audited change).
 
     .venv/bin/python bench/report.py
@@ -20,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import boot  # noqa: E402
+from bench.table import SIZES, Table, measure  # noqa: E402
 
 boot.start()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -51,14 +52,15 @@ from incidents.models import (  # noqa: E402
 )
 from rotations.models import Handoff, HandoffCheck, Rotation, RotationWeek  # noqa: E402
 
-INCIDENTS, WEEKS, ENGINEERS, APPROVALS, MAILS = 10_000, 52, 8, 1_000, 20_000
+# Incidents, approvals and mails per size; the rotation and the duties are the year's, once.
+INCIDENTS, WEEKS, ENGINEERS, APPROVALS, MAILS = 1_000, 52, 8, 100, 2_000
 YEAR_START = datetime.datetime(2025, 1, 6, 9, tzinfo=datetime.UTC)  # the first Monday 09:00
 MINUTE, HOUR = datetime.timedelta(minutes=1), datetime.timedelta(hours=1)
 BATCH = 2_000
 
 
-def seed():
-    rng = random.Random(8)
+def seed_year(rng):
+    """What one year holds whatever the activity: people, the rotation, the duties."""
     User = get_user_model()
     engineers = User.objects.bulk_create(
         [User(username=f"eng{i}", email=f"eng{i}@example.com") for i in range(ENGINEERS)]
@@ -73,8 +75,6 @@ def seed():
             )
         ]
     )
-    roles = {key: Role.objects.get(key=key) for key in ("on_call_primary", "on_call_secondary")}
-    severities = list(Severity.objects.order_by("key"))
 
     rotation = Rotation.objects.create(
         name="Ingestion", slug="ingestion", time_zone="UTC", is_policy_rotation=True
@@ -120,11 +120,38 @@ def seed():
         batch_size=BATCH,
     )
 
+    duties = []
+    on_call = Role.objects.get(key="on_call")
+    for schedule in DutySchedule.objects.all():
+        step = {"hourly": HOUR, "daily": 24 * HOUR, "weekly": 7 * 24 * HOUR}[schedule.cadence]
+        due = YEAR_START
+        while due < YEAR_START + datetime.timedelta(weeks=WEEKS):
+            duties.append(
+                DutyInstance(
+                    schedule=schedule,
+                    due_at=due,
+                    deadline_at=due + 15 * MINUTE,
+                    escalate_at=due + 30 * MINUTE,
+                    responsible_role=on_call,
+                    assignee=engineers[rng.randrange(ENGINEERS)],
+                    status=rng.choice(["done", "done", "done", "late", "missed"]),
+                )
+            )
+            due += step
+    DutyInstance.objects.bulk_create(duties, batch_size=BATCH)
+    return owner, engineers
+
+
+def seed_activity(size: int, rng, owner, engineers):
+    """INCIDENTS × size incidents over the year, with APPROVALS and MAILS likewise."""
+    roles = {key: Role.objects.get(key=key) for key in ("on_call_primary", "on_call_secondary")}
+    severities = list(Severity.objects.order_by("key"))
+    first = Incident.objects.count()
     minutes_in_year = 364 * 24 * 60
     incidents = Incident.objects.bulk_create(
         [
             Incident(
-                title=f"Incident {n}",
+                title=f"Incident {first + n}",
                 severity=severities[n % len(severities)],
                 opened_at=(opened := YEAR_START + rng.randrange(minutes_in_year) * MINUTE),
                 ladder_started_at=opened,
@@ -132,7 +159,7 @@ def seed():
                 resolved_at=opened + rng.randrange(30, 300) * MINUTE,
                 status="resolved",
             )
-            for n in range(INCIDENTS)
+            for n in range(INCIDENTS * size)
         ],
         batch_size=BATCH,
     )
@@ -192,26 +219,6 @@ def seed():
     ):
         model.objects.bulk_create(rows, batch_size=BATCH)
 
-    duties = []
-    on_call = Role.objects.get(key="on_call")
-    for schedule in DutySchedule.objects.all():
-        step = {"hourly": HOUR, "daily": 24 * HOUR, "weekly": 7 * 24 * HOUR}[schedule.cadence]
-        due = YEAR_START
-        while due < YEAR_START + datetime.timedelta(weeks=WEEKS):
-            duties.append(
-                DutyInstance(
-                    schedule=schedule,
-                    due_at=due,
-                    deadline_at=due + 15 * MINUTE,
-                    escalate_at=due + 30 * MINUTE,
-                    responsible_role=on_call,
-                    assignee=engineers[rng.randrange(ENGINEERS)],
-                    status=rng.choice(["done", "done", "done", "late", "missed"]),
-                )
-            )
-            due += step
-    DutyInstance.objects.bulk_create(duties, batch_size=BATCH)
-
     from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(Incident)
@@ -227,7 +234,7 @@ def seed():
                 status="approved",
                 created_at=incidents[n].opened_at,
             )
-            for n in range(APPROVALS)
+            for n in range(APPROVALS * size)
         ],
         batch_size=BATCH,
     )
@@ -260,53 +267,21 @@ def seed():
                 template="incident-paged",
                 subject=f"Mail {n}",
                 body_text="mail",
-                dedupe_key=f"bench:{n}",
+                dedupe_key=f"bench:{first}:{n}",
                 status="sent",
                 created_at=YEAR_START + rng.randrange(minutes_in_year) * MINUTE,
             )
-            for n in range(MAILS)
+            for n in range(MAILS * size)
         ],
         batch_size=BATCH,
     )
-    return owner
-
-
-def measure(label, func, repeat=5):
-    func()
-    queries = []
-    # execute_wrapper, not connection.queries: a request resets the query log when it starts.
-    with connection.execute_wrapper(
-        lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
-    ):
-        func()
-    started = time.perf_counter()
-    for _ in range(repeat):
-        func()
-    elapsed = (time.perf_counter() - started) / repeat * 1000
-    print(f"{label}: {elapsed:.0f} ms, {len(queries)} queries")
-    return elapsed, len(queries)
 
 
 def main():
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    owner = seed()
-    print(
-        f"seeded {Incident.objects.count()} incidents, {RotationWeek.objects.count()} weeks, "
-        f"{Handoff.objects.count()} handoffs, {DutyInstance.objects.count()} duty instances, "
-        f"{ApprovalRequest.objects.count()} approval requests, {Notification.objects.count()} "
-        f"mails in {time.perf_counter() - started:.1f} s ({connection.vendor})"
-    )
+    boot.migrate()
+    rng = random.Random(8)
+    owner, engineers = seed_year(rng)
     start, end = compliance.month_bounds(2025, 6)
-    report = compliance.build_report(start=start, end=end)
-    print(
-        f"June 2025: {sum(len(s.incidents) for s in report.severities)} incidents, "
-        f"{report.updates_in_slot.total} update slots, {report.duties_done.total} duty instances, "
-        f"{report.handoffs_on_time.total} handoffs, {report.approvals_in_time.total} approvals"
-    )
-    elapsed, _ = measure(
-        "build_report (June 2025)", lambda: compliance.build_report(start=start, end=end)
-    )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(owner)
 
@@ -317,14 +292,31 @@ def main():
 
         return fetch
 
-    measure("report page /compliance/?month=2025-06", get({"month": "2025-06"}))
-
-    def pack():
-        return compliance.month_evidence(year=2025, month=6)
-
-    measure("report CSV", get({"month": "2025-06", "format": "csv"}))
-    measure("month evidence pack (June 2025)", pack)
-    print("target met" if elapsed < 1000 else "TARGET MISSED: the month's report took over 1 s")
+    table, seeded, worst = Table("report"), 0, 0.0
+    for size in SIZES:
+        started = time.perf_counter()
+        seed_activity(size - seeded, rng, owner, engineers)
+        seeded = size
+        print(
+            f"size {size}x ({connection.vendor}): {Incident.objects.count()} incidents, "
+            f"{DutyInstance.objects.count()} duty instances, {ApprovalRequest.objects.count()} "
+            f"approval requests, {Notification.objects.count()} mails, seeded in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        figure = measure(lambda: compliance.build_report(start=start, end=end))
+        worst = max(worst, min(figure[1]))
+        table.add("build_report (June 2025)", size, figure)
+        table.add(
+            "report page /compliance/?month=2025-06", size, measure(get({"month": "2025-06"}))
+        )
+        table.add("report CSV", size, measure(get({"month": "2025-06", "format": "csv"})))
+        table.add(
+            "month evidence pack (June 2025)",
+            size,
+            measure(lambda: compliance.month_evidence(year=2025, month=6)),
+        )
+    table.print()
+    print("target met" if worst < 1000 else "TARGET MISSED: the month's report took over 1 s")
 
 
 if __name__ == "__main__":

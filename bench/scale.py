@@ -13,8 +13,6 @@ not an audited change).
 """
 
 import datetime
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import boot  # noqa: E402
+from bench.table import SIZES, Table, measure, once  # noqa: E402
 
 boot.start(
     settings="bench.settings",
@@ -32,7 +31,6 @@ boot.start(
 )
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -60,8 +58,6 @@ from incidents.models import (  # noqa: E402
 from rotations import reminders, schedule, selectors  # noqa: E402
 from rotations.models import Handoff, RosterMember, Rotation, RotationWeek  # noqa: E402
 
-SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1,10,100").split(",")]
-REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 ROTATIONS, INCIDENTS, PENDING, COMMS = 20, 1_000, 2, 5
 User = get_user_model()
 
@@ -338,32 +334,6 @@ def _due_sweep(now, count: int = 1_000):
     return figure
 
 
-def counting(queries: list):
-    return connection.execute_wrapper(lambda run, sql, *a: queries.append(sql) or run(sql, *a))
-
-
-def measure(func) -> tuple[int, list[float]]:
-    func()
-    queries = []
-    with counting(queries):
-        func()
-    times = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - started) * 1000)
-    return len(queries), times
-
-
-def once(func) -> tuple[int, list[float]]:
-    queries = []
-    with counting(queries):
-        started = time.perf_counter()
-        func()
-        elapsed = (time.perf_counter() - started) * 1000
-    return len(queries), [elapsed]
-
-
 def page(client, url, **headers):
     def get():
         response = client.get(url, **headers)
@@ -410,9 +380,10 @@ def run_size(size: int, now, index: int) -> dict:
     )
     results["dashboard (pending approvals)"] = measure(page(owner, "/"))
     results["compliance report page (month)"] = measure(page(owner, f"/compliance/?month={month}"))
+    # A token client, as the ingestion system polls: no session cookie, so one statement.
     results["kill-switch poll"] = measure(
         page(
-            admin,
+            Client(),
             "/api/kill-switch/?workspace=client-0",
             HTTP_AUTHORIZATION=f"Bearer {State.token}",
         )
@@ -428,10 +399,9 @@ def run_size(size: int, now, index: int) -> dict:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: the manifest
+    boot.migrate()
     now = timezone.now()
-    table, scales = {}, {}
+    table, scales = Table("scale"), {}
     for index, size in enumerate(SIZES):
         started = time.perf_counter()
         counts, results = run_size(size, now, index)
@@ -442,17 +412,8 @@ def main() -> None:
             file=sys.stderr,
         )
         for label, figure in results.items():
-            table.setdefault(label, {})[size] = figure
-    head = ("measure", "size", "queries", "min ms", "median ms", "growth")
-    print("\n{:<44} {:>5} {:>8} {:>9} {:>10} {:>7}".format(*head))
-    for label, by_size in table.items():
-        first = statistics.median(by_size[SIZES[0]][1])
-        for size in SIZES:
-            queries, times = by_size[size]
-            median = statistics.median(times)
-            growth = f"{median / first:.1f}x" if size == SIZES[-1] and first else ""
-            low = min(times)
-            print(f"{label:<44} {size:>4}x {queries:>8} {low:>9.1f} {median:>10.1f} {growth:>7}")
+            table.add(label, size, figure)
+    table.print()
     print(
         "\nsizes: "
         + "; ".join(

@@ -154,25 +154,37 @@ def segments(
     return result
 
 
-def _load(rotation: Rotation, start: datetime.datetime, end: datetime.datetime):
-    weeks = list(
+def _load(rotations: list[Rotation], start: datetime.datetime, end: datetime.datetime) -> dict:
+    """Each rotation's weeks, overrides and open swaps meeting [start, end), by rotation id:
+    three queries whatever the number of rotations."""
+    ids = [rotation.pk for rotation in rotations]
+    loaded = {rotation.pk: ([], [], []) for rotation in rotations}
+    by_id = {rotation.pk: rotation for rotation in rotations}
+    in_range = Q(rotation_id__in=ids, ends_at__gt=start, starts_at__lt=end)
+    for week in (
         RotationWeek.objects.select_related("primary", "secondary")
-        .filter(rotation=rotation, ends_at__gt=start, starts_at__lt=end)
+        .filter(in_range)
         .order_by("starts_at")
-    )
-    overrides = list(
+    ):
+        week.rotation = by_id[week.rotation_id]
+        loaded[week.rotation_id][0].append(week)
+    for override in (
         Override.objects.select_related("user", "replaces", "swap")
-        .filter(rotation=rotation, cancelled_at__isnull=True, ends_at__gt=start, starts_at__lt=end)
+        .filter(in_range, cancelled_at__isnull=True)
         .order_by("starts_at", "pk")
-    )
-    swaps = list(
+    ):
+        loaded[override.rotation_id][1].append(override)
+    for swap in (
         SwapRequest.objects.select_related("requester", "colleague")
-        .filter(rotation=rotation, status__in=OPEN_SWAPS, ends_at__gt=start, starts_at__lt=end)
+        .filter(in_range, status__in=OPEN_SWAPS)
         .order_by("starts_at", "pk")
-    )
-    for week in weeks:
-        week.rotation = rotation
-    return weeks, overrides, swaps
+    ):
+        loaded[swap.rotation_id][2].append(swap)
+    return loaded
+
+
+def _within(rows: list, start: datetime.datetime, end: datetime.datetime) -> list:
+    return [row for row in rows if row.ends_at > start and row.starts_at < end]
 
 
 def _place(day: Day, segs: list[Segment], swaps, zone) -> None:
@@ -240,7 +252,7 @@ def rotation_month(
     zone = rotation.zone
     first, after = _bounds(year, month, months)
     start, end = schedule.to_utc(first, MIDNIGHT, zone), schedule.to_utc(after, MIDNIGHT, zone)
-    weeks, overrides, swaps = _load(rotation, start, end)
+    weeks, overrides, swaps = _load([rotation], start, end)[rotation.pk]
     segs = segments(rotation, weeks=weeks, overrides=overrides, start=start, end=end)
     on_roster = rotation.roster.filter(user=user, active=True, user__is_active=True).exists()
     actions = _shifts(rotation, weeks, segs, user=user, on_roster=on_roster, now=now)
@@ -262,7 +274,7 @@ def person_month(
 ) -> list[Month]:
     """`user`'s month grid(s): on every rotation they hold a tier in or are on the roster of,
     the days they hold one (overrides and swaps applied), with "ask for cover" on their weeks.
-    Four queries per rotation, whatever the number of weeks."""
+    Four queries, whatever the number of rotations and weeks."""
     first, after = _bounds(year, month, months)
     # Bounds in UTC wide enough for any zone; each rotation's own bounds are computed below.
     wide_start = datetime.datetime.combine(first, MIDNIGHT, datetime.UTC) - datetime.timedelta(1)
@@ -282,11 +294,12 @@ def person_month(
         ).order_by("name")
     )
     grids = _grid(year, month, months, today=timezone.localdate(now))
+    loaded = _load(rotations, wide_start, wide_end)
     for rotation in rotations:
         zone = rotation.zone
         start = schedule.to_utc(first, MIDNIGHT, zone)
         end = schedule.to_utc(after, MIDNIGHT, zone)
-        weeks, overrides, swaps = _load(rotation, start, end)
+        weeks, overrides, swaps = (_within(rows, start, end) for rows in loaded[rotation.pk])
         segs = segments(rotation, weeks=weeks, overrides=overrides, start=start, end=end)
         mine = [s for s in segs if getattr(s.user, "pk", None) == user.pk]
         asked = [s for s in swaps if user.pk in (s.requester_id, s.colleague_id)]

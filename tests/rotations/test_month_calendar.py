@@ -167,6 +167,40 @@ def test_the_grid_costs_the_same_queries_for_one_month_and_three(rotation, prima
     assert counts[0] == counts[1], counts
 
 
+def test_my_calendar_costs_the_same_queries_on_one_rotation_and_on_three(
+    rotation, primary, rotation_engineers, client
+):
+    """Issue 16 point 2: a person's grid reads every rotation's weeks, overrides and swaps at
+    once, not per rotation."""
+    client.force_login(primary)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("rotations:person_calendar"), {"month": "2030-01"})
+            assert response.status_code == 200
+        return len(queries)
+
+    counts = [count()]
+    for n in (1, 2):
+        other = services.create_rotation(
+            actor=None,
+            name=f"Other {n}",
+            slug=f"other-{n}",
+            time_zone="America/New_York",
+            members=rotation_engineers,
+        )
+        services.generate_weeks(
+            rotation=other,
+            actor=None,
+            start=NOW - datetime.timedelta(weeks=2),
+            until=NOW + datetime.timedelta(weeks=8),
+        )
+    page = client.get(reverse("rotations:person_calendar"), {"month": "2030-01"}).content.decode()
+    assert "Other 1" in page and "Other 2" in page
+    counts.append(count())
+    assert counts[0] == counts[1], counts
+
+
 @pytest.mark.parametrize(
     "query, message",
     [({"months": "9"}, "one to 3 months"), ({"month": "January"}, "YYYY-MM")],

@@ -9,7 +9,9 @@ connection handling (persistent connections, health checks) runs as under gunico
 
 import datetime
 import io
+import re
 import sys
+import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -18,6 +20,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.utils import timezone
+from psycopg import pq
 
 from governance.killswitch import services as killswitch
 from governance.models import ApiToken, Workspace
@@ -30,30 +33,53 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @contextmanager
 def statements():
-    """The SQL of every statement sent on the default connection, counted on the raw
-    connection's cursors (SQLite: its execute wrapper, the only path to the database there)."""
+    """Every statement sent on the default connection. On PostgreSQL they are read from libpq's
+    protocol trace, which sees every statement whatever sends it: Django's cursors, the
+    statements Django sends around its own wrappers (the connection health check runs on a
+    raw cursor, which `connection.execute_wrapper` never sees) and the poll's libpq call.
+    A simple query is its SQL, an execution of a named prepared statement "EXECUTE <name>"
+    and the preparation "PREPARE <name>". On SQLite its execute wrapper is the only path."""
     sent = []
     connection.ensure_connection()
     if connection.vendor != "postgresql":
         with connection.execute_wrapper(lambda run, sql, *a: sent.append(sql) or run(sql, *a)):
             yield sent
         return
-    raw = connection.connection
-    base = raw.cursor_factory
-
-    class Counting(base):
-        def execute(self, query, *args, **kwargs):
-            sent.append(str(query))
-            return super().execute(query, *args, **kwargs)
-
-    raw.cursor_factory = Counting
-    try:
-        yield sent
-    finally:
-        raw.cursor_factory = base
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile() as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield sent
+        finally:
+            pgconn.untrace()
+            trace.seek(0)
+            sent.extend(sent_statements(trace.read().decode()))
 
 
-def poll(token: str | None, query: str = "workspace=acme"):
+def sent_statements(trace: str) -> list[str]:
+    """The statements in a libpq trace: frontend (F) Query, Parse and Bind messages."""
+    statements, unnamed = [], ""
+    for line in trace.splitlines():
+        direction, _, kind, *rest = line.split("\t", 3)
+        body = rest[0].strip() if rest else ""
+        if direction != "F":
+            continue
+        if kind == "Query":
+            statements.append(body[1:-1])
+        elif kind == "Parse":
+            name, sql = re.match(r'"([^"]*)" "(.*)" \d+', body).groups()
+            if name:
+                statements.append(f"PREPARE {name}")
+            else:
+                unnamed = sql
+        elif kind == "Bind":
+            name = re.match(r'"[^"]*" "([^"]*)"', body).group(1)
+            statements.append(f"EXECUTE {name}" if name else unnamed)
+    return statements
+
+
+def poll(token: str | None, query: str = "workspace=acme", host: str = "testserver"):
     """GET /api/kill-switch/ through the WSGI handler: (status, headers, body)."""
     environ = {
         "REQUEST_METHOD": "GET",
@@ -61,7 +87,7 @@ def poll(token: str | None, query: str = "workspace=acme"):
         "QUERY_STRING": query,
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
+        "HTTP_HOST": host,
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": sys.stderr,
@@ -191,3 +217,19 @@ def test_a_revoked_token_and_a_deactivated_owner_are_refused_by_name(people, wor
     people["outsider"].save()
     status, _, body = poll(f"Bearer {key}")
     assert (status, body) == (401, b'{"error": "The owner of this API token is deactivated."}')
+
+
+def test_the_poll_answered_first_still_gets_the_host_check_and_security_headers(
+    people, workspace
+):
+    """The poll skips the session-to-memo middleware (governance.killswitch.api
+    .AnswerPollFirst), not what guards every request."""
+    key = ApiToken.issue(user=people["outsider"], name="ingestion")[1]
+    status, headers, _ = poll(f"Bearer {key}")
+    assert status == 200
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in headers and "Vary" not in headers
+    status, _, body = poll(f"Bearer {key}", host="evil.example")
+    assert status == 400
+    status, _, body = poll(f"Bearer {key}", query="workspace=a%00b")
+    assert status == 400 and b"field" in body

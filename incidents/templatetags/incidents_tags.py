@@ -22,8 +22,9 @@ def latest_pager(context, page, param: str, anchor: str, what: str):
 
     def link(number) -> str:
         params = query.copy()
-        params.pop(param, None)
-        if number is not None and number != 1:
+        if number is None or number == 1:
+            params.pop(param, None)
+        else:
             params[param] = number
         encoded = params.urlencode()
         return f"?{encoded}#{anchor}" if encoded else f"?#{anchor}"

@@ -126,5 +126,25 @@ def test_the_messages_open_on_the_latest_and_page_back_keeping_the_timeline(crew
     html = client.get(incident.get_absolute_url(), {"messages": 3, "timeline": 2}).content.decode()
     assert _messages(html) == [updates[0].body]
     assert "Timeline page 2 of" in html
-    assert 'href="?timeline=2&amp;messages=2#messages">Later →' in html
+    assert 'href="?messages=2&amp;timeline=2#messages">Later →' in html
     assert 'href="?timeline=2#messages">Latest' in html
+
+
+def test_each_list_of_the_incident_page_keeps_the_others_pages(crew, declare, client, monkeypatch):
+    monkeypatch.setattr(selectors, "COMMUNICATIONS_PAGE", 3)
+    incident = declare("P1", client_facing=True)
+    for number in range(6):
+        _update(incident, crew, number)
+        services.draft_client_communication(
+            incident=incident,
+            actor=crew["support"],
+            title=f"Uploads delayed {number}",
+            status_page_text="Uploads are delayed.",
+            email_text="Dear client, uploads are delayed.",
+        )
+    client.force_login(crew["pm"])
+    query = {"timeline": 2, "messages": 2, "comms": 2}
+    html = client.get(incident.get_absolute_url(), query).content.decode()
+    assert 'href="?timeline=3&amp;messages=2&amp;comms=2#timeline-card">← Earlier' in html
+    assert 'href="?timeline=2&amp;messages=2&amp;comms=1#communications">← Newer' in html
+    assert 'href="?timeline=2&amp;comms=2#messages">Later →' in html

@@ -34,10 +34,12 @@ def _page(request, review: PostIncidentReview, *, forms=None, status: int = 200)
     forms = forms or {}
     incident = review.incident
     sign_off = reviews.sign_off_request(review)
+    events_page, events = selectors.timeline_page(incident, request.GET.get("timeline"))
     context = {
         "incident": incident,
         "review": review,
-        "events": selectors.timeline(incident),
+        "events": events,
+        "events_page": events_page,
         "factors": list(review.factors.select_related("added_by")),
         "action_items": [
             (ticket, may_close)

@@ -10,7 +10,13 @@ from django.utils import timezone
 from governance import authority
 from governance.models import Notification, Workspace
 from incidents.authority import ON_CALL_ROLES
-from incidents.models import AlertGroup, ClientCommunication, Incident, IncidentEvent
+from incidents.models import (
+    AlertGroup,
+    ClientCommunication,
+    Incident,
+    IncidentEvent,
+    IncidentUpdate,
+)
 
 
 def incident_list(*, status: str = "", severity: str = "", q: str = "") -> QuerySet[Incident]:
@@ -95,22 +101,33 @@ def get_incident_for_user(user, pk: int) -> Incident:
     )
 
 
-def timeline(incident: Incident) -> list[IncidentEvent]:
-    return list(incident.events.select_related("actor").order_by("at", "id"))
-
-
 # The incident page shows its timeline and client communications a page at a time (issue 16:
 # an incident of 2 000 events and 200 communications renders what fits one screen, not all).
 TIMELINE_PAGE = 50
 COMMUNICATIONS_PAGE = 20
+MESSAGES_PAGE = 20
+
+
+def latest_page(rows: QuerySet, size: int, number) -> tuple[Page, list]:
+    """One page of `rows` (ordered newest first) counted from the newest (page 1, the default,
+    is the most recent), its rows oldest first for reading: the incident page's timeline and
+    messages and the review's timeline page the same way (`{% latest_pager %}` links them)."""
+    page = Paginator(rows, size).get_page(number)
+    return page, list(reversed(page.object_list))
 
 
 def timeline_page(incident: Incident, number) -> tuple[Page, list[IncidentEvent]]:
-    """One page of the incident's timeline counted from the newest event (page 1, the default,
-    is what happened most recently), and its events oldest first for reading."""
+    """One page of the incident's timeline (`latest_page`): the incident page and the
+    post-incident review page."""
     events = incident.events.select_related("actor").order_by("-at", "-id")
-    page = Paginator(events, TIMELINE_PAGE).get_page(number)
-    return page, list(reversed(page.object_list))
+    return latest_page(events, TIMELINE_PAGE, number)
+
+
+def messages_page(incident: Incident, number) -> tuple[Page, list[IncidentUpdate]]:
+    """One page of the incident's posted messages (`latest_page`; the incident/posted_at
+    index serves it)."""
+    updates = incident.updates.select_related("posted_by").order_by("-posted_at", "-id")
+    return latest_page(updates, MESSAGES_PAGE, number)
 
 
 INCIDENT_ACTIONS = {

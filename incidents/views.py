@@ -100,11 +100,13 @@ def _detail(request, incident: Incident, *, forms=None, status=200):
         incident, request.user, request.GET.get("comms")
     )
     events_page, events = selectors.timeline_page(incident, request.GET.get("timeline"))
+    updates_page, updates = selectors.messages_page(incident, request.GET.get("messages"))
     context = {
         "incident": incident,
         "events": events,
         "events_page": events_page,
-        "updates": list(incident.updates.select_related("posted_by")),
+        "updates": updates,
+        "updates_page": updates_page,
         "steps": list(
             incident.steps.select_related("role").filter(kind__in=["ladder", "response"])
         ),

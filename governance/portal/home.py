@@ -33,21 +33,31 @@ class HeldRole:
         return isinstance(self.until, datetime.datetime)
 
 
+# The home lists the first this many approvals waiting on you, oldest first; the rest are a
+# link away in "My sign-offs" (issue 16: a card renders what fits, not 100 pending requests).
+APPROVALS_SHOWN = 10
+
+
 @dataclass
 class Waiting:
-    """Everything that waits on one person, by kind; `count` is the total."""
+    """Everything that waits on one person, by kind; `count` is the total. `approvals` holds
+    the first APPROVALS_SHOWN of the `approvals_total` waiting."""
 
     incidents: list = field(default_factory=list)
     approvals: list = field(default_factory=list)
+    approvals_total: int = 0
     swaps: list = field(default_factory=list)
     duties: list = field(default_factory=list)
     handoffs: list = field(default_factory=list)
 
     @property
+    def approvals_more(self) -> int:
+        return self.approvals_total - len(self.approvals)
+
+    @property
     def count(self) -> int:
-        return sum(
-            len(kind)
-            for kind in (self.incidents, self.approvals, self.swaps, self.duties, self.handoffs)
+        return self.approvals_total + sum(
+            len(kind) for kind in (self.incidents, self.swaps, self.duties, self.handoffs)
         )
 
 
@@ -88,9 +98,11 @@ def waiting_on(user, *, at: datetime.datetime) -> Waiting:
         .select_related("rotation", "requester")
         .order_by("starts_at")
     )
+    pending = approvals.pending_for(user, at=at)
     return Waiting(
         incidents=incident_selectors.to_acknowledge(user, at=at),
-        approvals=approvals.pending_for(user, at=at),
+        approvals=pending[:APPROVALS_SHOWN],
+        approvals_total=len(pending),
         swaps=list(swaps),
         duties=[{"instance": d, "overdue": d.deadline_at < at} for d in duties],
         handoffs=rotation_selectors.handoffs_waiting_on(user, at=at),

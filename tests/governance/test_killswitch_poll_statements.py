@@ -219,9 +219,7 @@ def test_a_revoked_token_and_a_deactivated_owner_are_refused_by_name(people, wor
     assert (status, body) == (401, b'{"error": "The owner of this API token is deactivated."}')
 
 
-def test_the_poll_answered_first_still_gets_the_host_check_and_security_headers(
-    people, workspace
-):
+def test_the_poll_answered_first_still_gets_the_host_check_and_security_headers(people, workspace):
     """The poll skips the session-to-memo middleware (governance.killswitch.api
     .AnswerPollFirst), not what guards every request."""
     key = ApiToken.issue(user=people["outsider"], name="ingestion")[1]

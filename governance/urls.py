@@ -43,7 +43,7 @@ urlpatterns = [
     path("approvals/", include((approvals.urlpatterns, "approvals"))),
     path("compliance/", include((compliance_views.urlpatterns, "compliance"))),
     path("rollout/", include((rollout_views.urlpatterns, "rollout"))),
-    path("api/kill-switch/", api.kill_switch_status, name="api_kill_switch"),
+    path(api.PATH, api.kill_switch_status, name="api_kill_switch"),
     path("admin/", admin.site.urls),
     path("api/oncall/", api_oncall, name="api_oncall"),
     path("rotations/", include("rotations.urls")),

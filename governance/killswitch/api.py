@@ -14,7 +14,6 @@ import weakref
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
@@ -23,6 +22,8 @@ from psycopg import pq
 from governance.killswitch import services as killswitch
 from governance.models import ApiToken, KillSwitchState
 
+# Where governance/urls.py serves the poll, and where AnswerPollFirst answers it.
+PATH = "api/kill-switch/"
 CACHE_SECONDS = 300
 # The answers by (state version, workspace), in the process's own memory: the version comes
 # from the poll's one statement, so an answer kept here is never stale, and a poll costs no
@@ -186,10 +187,9 @@ class AnswerPollFirst:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.path = reverse("api_kill_switch")
 
     def __call__(self, request):
-        if request.path_info == self.path:
+        if request.path_info == f"/{PATH}":
             request.get_host()  # the ALLOWED_HOSTS check, which CommonMiddleware makes later
             return kill_switch_status(request)
         return self.get_response(request)

@@ -5,10 +5,9 @@ without JavaScript; its cost is the same with few or many of either."""
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from incidents import selectors, services
+from tests.helpers.pages import post_update, warm_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,6 @@ def _small_pages(monkeypatch):
     monkeypatch.setattr(selectors, "COMMUNICATIONS_PAGE", 3)
 
 
-def _queries(client, url: str) -> tuple[int, str]:
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response.content.decode()
-
-
 def _draft(incident, crew, number: int):
     return services.draft_client_communication(
         incident=incident,
@@ -35,16 +26,6 @@ def _draft(incident, crew, number: int):
         title=f"Uploads delayed {number}",
         status_page_text="Uploads are delayed.",
         email_text="Dear client, uploads are delayed.",
-    )
-
-
-def _update(incident, crew, number: int) -> None:
-    services.post_update(
-        incident=incident,
-        actor=crew["primary"],
-        status="investigating",
-        findings=f"finding {number}",
-        next_steps="keep looking",
     )
 
 
@@ -58,11 +39,11 @@ def test_the_page_costs_the_same_with_pages_of_events_and_communications(crew, d
     client.force_login(crew["pm"])
     url = incident.get_absolute_url()
     _draft(incident, crew, 0)
-    small, html = _queries(client, url)
+    small, html = warm_queries(client, url)
     for number in range(1, 8):
         _draft(incident, crew, number)
-        _update(incident, crew, number)
-    large, html = _queries(client, url)
+        post_update(incident, crew, number)
+    large, html = warm_queries(client, url)
     assert incident.events.count() > 9
     assert len(_timeline(html)) == 3
     assert html.count("Approve and publish") == 3
@@ -72,7 +53,7 @@ def test_the_page_costs_the_same_with_pages_of_events_and_communications(crew, d
 def test_the_timeline_opens_on_its_latest_events_and_pages_back(crew, declare, client):
     incident = declare("P2")
     for number in range(6):
-        _update(incident, crew, number)
+        post_update(incident, crew, number)
     events = list(incident.events.order_by("at", "id"))
     pages = (len(events) + 2) // 3
     client.force_login(crew["pm"])

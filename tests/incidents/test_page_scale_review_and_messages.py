@@ -6,12 +6,11 @@ cost of either page is the same with few or many events and messages."""
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import selectors, services
 from incidents.models import PostIncidentReview
+from tests.helpers.pages import post_update, warm_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -23,30 +22,12 @@ def _small_pages(monkeypatch):
     monkeypatch.setattr(selectors, "MESSAGES_PAGE", 3)
 
 
-def _queries(client, url: str, data=None) -> tuple[int, str]:
-    client.get(url, data)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, data)
-    assert response.status_code == 200
-    return len(queries), response.content.decode()
-
-
-def _update(incident, crew, number: int) -> None:
-    services.post_update(
-        incident=incident,
-        actor=crew["primary"],
-        status="investigating",
-        findings=f"finding {number}",
-        next_steps="keep looking",
-    )
-
-
 def _reviewed(crew, declare, updates: int) -> PostIncidentReview:
     """The open review of a P1 with `updates` messages posted before it was resolved."""
     incident = declare("P1")
     services.acknowledge(incident=incident, actor=crew["primary"])
     for number in range(updates):
-        _update(incident, crew, number)
+        post_update(incident, crew, number)
     services.resolve(
         incident=incident, actor=crew["primary"], root_cause="Bad deploy", resolution="Rolled back"
     )
@@ -70,9 +51,9 @@ def _messages(html: str) -> list[str]:
 def test_the_review_page_costs_the_same_with_few_or_many_events(crew, declare, client):
     client.force_login(crew["owner"])
     few = _reviewed(crew, declare, 0)
-    small, _ = _queries(client, reverse("incidents:review_page", args=[few.incident_id]))
+    small, _ = warm_queries(client, reverse("incidents:review_page", args=[few.incident_id]))
     many = _reviewed(crew, declare, 8)
-    large, html = _queries(client, reverse("incidents:review_page", args=[many.incident_id]))
+    large, html = warm_queries(client, reverse("incidents:review_page", args=[many.incident_id]))
     assert many.incident.events.count() > few.incident.events.count() + 6
     assert len(_review_events(html)) == 3
     assert large == small
@@ -100,12 +81,12 @@ def test_the_review_timeline_opens_on_its_latest_events_and_pages_back(crew, dec
 
 def test_the_incident_page_costs_the_same_with_few_or_many_messages(crew, declare, client):
     incident = declare("P2")
-    _update(incident, crew, 0)
+    post_update(incident, crew, 0)
     client.force_login(crew["pm"])
-    small, _ = _queries(client, incident.get_absolute_url())
+    small, _ = warm_queries(client, incident.get_absolute_url())
     for number in range(1, 9):
-        _update(incident, crew, number)
-    large, html = _queries(client, incident.get_absolute_url())
+        post_update(incident, crew, number)
+    large, html = warm_queries(client, incident.get_absolute_url())
     assert incident.updates.count() == 10  # the declaration's message and nine updates
     assert len(_messages(html)) == 3
     assert large == small
@@ -114,7 +95,7 @@ def test_the_incident_page_costs_the_same_with_few_or_many_messages(crew, declar
 def test_the_messages_open_on_the_latest_and_page_back_keeping_the_timeline(crew, declare, client):
     incident = declare("P2")
     for number in range(6):
-        _update(incident, crew, number)
+        post_update(incident, crew, number)
     updates = list(incident.updates.order_by("posted_at", "id"))
     assert len(updates) == 7  # the declaration's message and six updates
     client.force_login(crew["pm"])
@@ -134,7 +115,7 @@ def test_each_list_of_the_incident_page_keeps_the_others_pages(crew, declare, cl
     monkeypatch.setattr(selectors, "COMMUNICATIONS_PAGE", 3)
     incident = declare("P1", client_facing=True)
     for number in range(6):
-        _update(incident, crew, number)
+        post_update(incident, crew, number)
         services.draft_client_communication(
             incident=incident,
             actor=crew["support"],

@@ -134,10 +134,13 @@ def wrk(port: int, path: str, headers: dict, *, seconds: int, connections: int) 
             )
         )
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE)
+    # wrk prints no latency distribution when no request completed (a server still waking,
+    # a database busy dropping the previous bench's copy): a figure of nothing, not a crash.
     return {
-        "rate": float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE).group(1)),
-        "p50": milliseconds(latency["50"]),
-        "p99": milliseconds(latency["99"]),
+        "rate": float(rate.group(1)) if rate else 0.0,
+        "p50": milliseconds(latency["50"]) if "50" in latency else float("nan"),
+        "p99": milliseconds(latency["99"]) if "99" in latency else float("nan"),
     }
 
 
@@ -202,7 +205,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
-    plain = figures["plain Django JSON view"]["rate"]
+    plain = figures["plain Django JSON view"]["rate"] or float("nan")
     print(
         f"\ngunicorn 2 gthread workers (governance/gunicorn_conf.py), {vendor}, DEBUG off; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s, median of {args.rounds} rounds; "

@@ -9,10 +9,7 @@ connection handling (persistent connections, health checks) runs as under gunico
 
 import datetime
 import io
-import re
 import sys
-import tempfile
-from contextlib import contextmanager
 
 import pytest
 import time_machine
@@ -20,63 +17,15 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.utils import timezone
-from psycopg import pq
 
 from governance.killswitch import services as killswitch
 from governance.models import ApiToken, Workspace
 from tests.helpers.killswitch import scenario, severity
+from tests.helpers.statements import statements
 
 # The WSGI handler's end-of-request connection handling would close a connection held inside
 # a test's transaction: the tests that count a request's statements run outside one.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@contextmanager
-def statements():
-    """Every statement sent on the default connection. On PostgreSQL they are read from libpq's
-    protocol trace, which sees every statement whatever sends it: Django's cursors, the
-    statements Django sends around its own wrappers (the connection health check runs on a
-    raw cursor, which `connection.execute_wrapper` never sees) and the poll's libpq call.
-    A simple query is its SQL, an execution of a named prepared statement "EXECUTE <name>"
-    and the preparation "PREPARE <name>". On SQLite its execute wrapper is the only path."""
-    sent = []
-    connection.ensure_connection()
-    if connection.vendor != "postgresql":
-        with connection.execute_wrapper(lambda run, sql, *a: sent.append(sql) or run(sql, *a)):
-            yield sent
-        return
-    pgconn = connection.connection.pgconn
-    with tempfile.TemporaryFile() as trace:
-        pgconn.trace(trace.fileno())
-        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        try:
-            yield sent
-        finally:
-            pgconn.untrace()
-            trace.seek(0)
-            sent.extend(sent_statements(trace.read().decode()))
-
-
-def sent_statements(trace: str) -> list[str]:
-    """The statements in a libpq trace: frontend (F) Query, Parse and Bind messages."""
-    statements, unnamed = [], ""
-    for line in trace.splitlines():
-        direction, _, kind, *rest = line.split("\t", 3)
-        body = rest[0].strip() if rest else ""
-        if direction != "F":
-            continue
-        if kind == "Query":
-            statements.append(body[1:-1])
-        elif kind == "Parse":
-            name, sql = re.match(r'"([^"]*)" "(.*)" \d+', body).groups()
-            if name:
-                statements.append(f"PREPARE {name}")
-            else:
-                unnamed = sql
-        elif kind == "Bind":
-            name = re.match(r'"[^"]*" "([^"]*)"', body).group(1)
-            statements.append(f"EXECUTE {name}" if name else unnamed)
-    return statements
 
 
 def poll(token: str | None, query: str = "workspace=acme", host: str = "testserver"):

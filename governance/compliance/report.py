@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Case,
@@ -479,13 +480,21 @@ def _people(*, start, end, now, incidents) -> list[PersonFigures]:
         person(override.user).hours_on_call += covered
         if override.replaces_id:
             person(override.replaces).hours_on_call -= covered
-    for row in Responder.objects.filter(incident__in=incidents).select_related("user"):
-        figures = person(row.user)
+    # (user, incident, paged at) triples and each person once: a year's pages are tens of
+    # thousands of rows, and a model instance with its user per row cost most of the report.
+    pages = list(
+        Responder.objects.filter(incident__in=incidents)
+        .order_by()
+        .values_list("user_id", "incident_id", "paged_at")
+    )
+    users = get_user_model().objects.in_bulk({user_id for user_id, _, _ in pages})
+    for user_id, incident_id, paged_at in pages:
+        figures = person(users[user_id])
         figures.pages += 1
-        figures.page_incident_ids.append(row.incident_id)
-        if is_night(row.paged_at):
+        figures.page_incident_ids.append(incident_id)
+        if is_night(paged_at):
             figures.night_pages += 1
-            figures.night_incident_ids.append(row.incident_id)
+            figures.night_incident_ids.append(incident_id)
     for figures in people.values():
         figures.hours_on_call = round(figures.hours_on_call, 1)
     return sorted(people.values(), key=lambda p: p.user.username)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -35,6 +36,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     OuterRef,
     Q,
     Value,
@@ -299,6 +302,23 @@ def _mean_minutes(value) -> float | None:
     return round(_minutes(value), 1)
 
 
+def _instants(name: str):
+    """A datetime column to read by the ten thousand. Django's PostgreSQL timestamp loader
+    parses in Python, most of the report's time at 100 000 incidents a year; epoch seconds
+    load as floats in C, and `_instant` makes them datetimes again."""
+    if connection.vendor != "postgresql":
+        return F(name)
+    return Func(
+        F(name), template="EXTRACT(EPOCH FROM %(expressions)s)::float8", output_field=FloatField()
+    )
+
+
+def _instant(value) -> datetime.datetime:
+    if isinstance(value, float):
+        return datetime.datetime.fromtimestamp(value, datetime.UTC)
+    return value
+
+
 def _update_slots(rows, *, incidents, cadence: int, now: datetime.datetime) -> Ratio:
     """D9 §7.1 "every 30 min": each gap from opening to the first update, between updates, and
     from the last update to resolution, within the cadence. The slot of an unresolved incident
@@ -307,9 +327,9 @@ def _update_slots(rows, *, incidents, cadence: int, now: datetime.datetime) -> R
     for incident_id, at in (
         IncidentUpdate.objects.filter(incident__in=incidents)
         .order_by()
-        .values_list("incident_id", "posted_at")
+        .values_list("incident_id", _instants("posted_at"))
     ):
-        posted[incident_id].append(at)
+        posted[incident_id].append(_instant(at))
     slots = Ratio()
     for pk, _title, opened, _acknowledged, resolved, *_ in rows:
         for state in update_slot_states(opened, posted[pk], resolved, cadence=cadence, now=now):

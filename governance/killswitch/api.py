@@ -10,6 +10,7 @@ Every kill-switch change bumps the version, so every process sees it on its next
 """
 
 import datetime
+import functools
 import weakref
 
 from django.db import DatabaseError, connection
@@ -33,6 +34,7 @@ ANSWERS_KEPT = 1_000
 LAST_USED_EVERY = 300
 
 
+@functools.cache
 def _lookup_sql() -> str:
     """The one SELECT behind every poll, written once: building it through the ORM costs
     about ten times the query itself on this hot path (measured with bench/poll_throughput.py).
@@ -49,7 +51,6 @@ def _lookup_sql() -> str:
     )
 
 
-_LOOKUP_SQL = None
 _STATEMENT = b"killswitch_poll"
 # The raw PostgreSQL connections on which the lookup is prepared. On PostgreSQL a poll is one
 # libpq PQexecPrepared: planning the join costs about three times running it (0.17 ms of
@@ -62,20 +63,13 @@ _STATEMENT = b"killswitch_poll"
 _PREPARED = weakref.WeakSet()
 
 
-def _sql() -> str:
-    global _LOOKUP_SQL
-    if _LOOKUP_SQL is None:
-        _LOOKUP_SQL = _lookup_sql()
-    return _LOOKUP_SQL
-
-
 def _lookup_postgresql(key_hash: str) -> tuple | None:
     # What Django does before a cursor: the health check (when enabled), then connect.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     if raw not in _PREPARED:
-        _checked(raw.pgconn.prepare(_STATEMENT, _sql().replace("%s", "$1").encode()))
+        _checked(raw.pgconn.prepare(_STATEMENT, _lookup_sql().replace("%s", "$1").encode()))
         _PREPARED.add(raw)
     result = _checked(raw.pgconn.exec_prepared(_STATEMENT, [key_hash.encode()]))
     if result.ntuples == 0:
@@ -106,7 +100,7 @@ def _lookup(key_hash: str) -> tuple | None:
     if connection.vendor == "postgresql":
         return _lookup_postgresql(key_hash)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [key_hash])
+        cursor.execute(_lookup_sql(), [key_hash])
         return cursor.fetchone()
 
 

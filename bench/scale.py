@@ -381,15 +381,17 @@ def run_size(size: int, now, index: int) -> dict:
     )
     results["dashboard (pending approvals)"] = measure(page(owner, "/"))
     results["compliance report page (month)"] = measure(page(owner, f"/compliance/?month={month}"))
-    # A token client, as the ingestion system polls: no session cookie, so one statement. Its
-    # lookup is a libpq call, which Django's execute wrapper never sees: counted on the wire.
+    # A token client, as the ingestion system polls: no session cookie, so one statement at
+    # most, none on PostgreSQL once the process has the token's row (governance/killswitch/
+    # mirror.py). Its lookup is a libpq call, which Django's execute wrapper never sees: counted
+    # on the wire.
     poll = page(
         Client(), "/api/kill-switch/?workspace=client-0", HTTP_AUTHORIZATION=f"Bearer {State.token}"
     )
     _, times = measure(poll)
     with statements() as sent:
         poll()
-    results["kill-switch poll"] = (len(sent), times)
+    results["kill-switch poll, warm process"] = (len(sent), times)
     # After the pages: the worker firing the steps has its URLconf loaded (acknowledge links).
     results["incidents sweep, 1 000 due (mixed)"] = _due_sweep(now)
     # Each size moves the horizon one more week: every rotation has one week and handoff due.

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from governance.killswitch.mirror import MIRROR
+
 
 def pytest_collection_modifyitems(items):
     """Every transactional test restores the migration-seeded rows (the D9 v1.0 policy).
@@ -37,6 +39,9 @@ def django_db_setup(django_db_setup):
         if contents is not None:
             type(connection)._test_serialized_contents = contents
     yield
+    # The kill-switch poll's listener holds a session on the test database, which would stop
+    # pytest-django from dropping it (governance/killswitch/mirror.py).
+    MIRROR.close()
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,11 @@
 """GET /api/kill-switch/: is ingestion paused (globally or for ?workspace=SLUG)?
 
-Polled constantly by the ingestion system, so one statement on the database per request on a
-warm cache (issue 16 point 6): the token check and the kill-switch state version come back in
-the same SELECT; the poll is answered before the session and user middleware
-(`AnswerPollFirst`), and persistent connections skip Django's health check (governance/env.py).
+Polled constantly by the ingestion system, so at most one statement on the database per request
+(issue 16 point 6): the token check and the kill-switch state version come back in the same
+SELECT, and on PostgreSQL a process that has read a token's row answers from it until a trigger's
+NOTIFY says something changed (governance/killswitch/mirror.py): no statement at all. The poll
+is answered before the session and user middleware (`AnswerPollFirst`), and persistent
+connections skip Django's health check (governance/env.py).
 The answer is kept per (version, workspace) in the process's memory and carries an ETag, so an
 unchanged state answers 304.
 Every kill-switch change bumps the version, so every process sees it on its next request.
@@ -12,6 +14,7 @@ Every kill-switch change bumps the version, so every process sees it on its next
 import datetime
 import functools
 import weakref
+from typing import NamedTuple
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
@@ -21,14 +24,16 @@ from django.views.decorators.http import require_GET
 from psycopg import pq
 
 from governance.killswitch import services as killswitch
+from governance.killswitch.mirror import MIRROR
 from governance.models import ApiToken, KillSwitchState
 
 # Where governance/urls.py serves the poll, and where AnswerPollFirst answers it.
 PATH = "api/kill-switch/"
 CACHE_SECONDS = 300
 # The answers by (state version, workspace), in the process's own memory: the version comes
-# from the poll's one statement, so an answer kept here is never stale, and a poll costs no
-# round trip to a cache server (CACHE_URL is Redis in production). Cleared when full.
+# with the token's row, read afresh or kept until a change is announced (mirror.py), so an
+# answer kept here is never stale, and a poll costs no round trip to a cache server (CACHE_URL
+# is Redis in production). Cleared when full.
 _ANSWERS: dict[tuple[int, str], tuple[float, bytes]] = {}
 ANSWERS_KEPT = 1_000
 LAST_USED_EVERY = 300
@@ -51,8 +56,16 @@ def _lookup_sql() -> str:
     )
 
 
+class TokenRow(NamedTuple):
+    token_id: int
+    last_used_at: datetime.datetime | None
+    unrevoked: bool
+    owner_active: bool
+    version: int | None
+
+
 _STATEMENT = b"killswitch_poll"
-# The raw PostgreSQL connections on which the lookup is prepared. On PostgreSQL a poll is one
+# The raw PostgreSQL connections on which the lookup is prepared. On PostgreSQL a read is one
 # libpq PQexecPrepared: planning the join costs about three times running it (0.17 ms of
 # 0.23 ms, EXPLAIN ANALYZE), and psycopg's cursor machinery about ten times the libpq call
 # itself (170 µs against 15 µs of CPU a poll, bench/poll_throughput.py's numbers before and
@@ -63,7 +76,7 @@ _STATEMENT = b"killswitch_poll"
 _PREPARED = weakref.WeakSet()
 
 
-def _lookup_postgresql(key_hash: str) -> tuple | None:
+def _lookup_postgresql(key_hash: str) -> TokenRow | None:
     # What Django does before a cursor: the health check (when enabled), then connect.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -78,7 +91,7 @@ def _lookup_postgresql(key_hash: str) -> tuple | None:
         result.get_value(0, column) for column in range(5)
     )
     # Text results; the portal's connections run in UTC (Django sets the session's TimeZone).
-    return (
+    return TokenRow(
         int(token_id),
         datetime.datetime.fromisoformat(last_used_at.decode()) if last_used_at else None,
         unrevoked == b"t",
@@ -95,48 +108,59 @@ def _checked(result):
     return result
 
 
-def _lookup(key_hash: str) -> tuple | None:
-    """The lookup's row for `key_hash` (or None): one statement a poll."""
-    if connection.vendor == "postgresql":
+def _lookup(key_hash: str) -> TokenRow | None:
+    """The lookup's row for `key_hash` (or None): at most one statement a poll, none on
+    PostgreSQL when this process has the row and nothing changed since it read it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_lookup_sql(), [key_hash])
+            row = cursor.fetchone()
+        return TokenRow(*row) if row is not None else None
+    if connection.in_atomic_block:
+        # Its own uncommitted writes notify nobody: inside a transaction, read them.
         return _lookup_postgresql(key_hash)
-    with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [key_hash])
-        return cursor.fetchone()
+    row, generation = MIRROR.get(key_hash)
+    if row is None:
+        row = _lookup_postgresql(key_hash)
+        if row is not None:
+            MIRROR.keep(key_hash, row, generation=generation)
+    return row
 
 
 class Refused(Exception):
     """Why the poll is refused: the 401's message."""
 
 
-def _token_and_version(request):
-    """(token id, last used, state version) in one query; raises Refused naming the problem."""
+def _token_and_version(request) -> tuple[str, TokenRow]:
+    """(the token's hash, its row) in one query at most; raises Refused naming the problem."""
     header = request.headers.get("Authorization", "")
     if not header:
         raise Refused("No Authorization header: send 'Authorization: Bearer <API token>'.")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Refused("The Authorization header is not 'Bearer <API token>'.")
-    row = _lookup(ApiToken.hash_key(key.strip()))
+    key_hash = ApiToken.hash_key(key.strip())
+    row = _lookup(key_hash)
     if row is None:
         raise Refused("Unknown API token.")
-    token_id, last_used_at, unrevoked, owner_active, version = row
-    if not unrevoked:
+    if not row.unrevoked:
         raise Refused("This API token has been revoked.")
-    if not owner_active:
+    if not row.owner_active:
         raise Refused("The owner of this API token is deactivated.")
+    last_used_at = row.last_used_at
     # A raw select on SQLite hands back naive UTC (or text); PostgreSQL an aware datetime.
     if isinstance(last_used_at, str):
         last_used_at = parse_datetime(last_used_at)
     if last_used_at is not None and timezone.is_naive(last_used_at):
         last_used_at = timezone.make_aware(last_used_at, datetime.UTC)
-    return token_id, last_used_at, version
+    return key_hash, row._replace(last_used_at=last_used_at)
 
 
 @require_GET
 def kill_switch_status(request):
     """JSON: paused, scope, since, activation — with ETag/304 and a cache per state version."""
     try:
-        token_id, last_used_at, version = _token_and_version(request)
+        key_hash, row = _token_and_version(request)
     except Refused as refusal:
         response = JsonResponse({"error": str(refusal)}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="kill-switch"'
@@ -145,8 +169,10 @@ def kill_switch_status(request):
     # Last use is written at most every LAST_USED_EVERY seconds per token: a poller asking
     # every second costs one UPDATE per five minutes, not one per request, and the admin's
     # "last used" column is still right to five minutes (enough to spot a dead integration).
-    if last_used_at is None or (now - last_used_at).total_seconds() > LAST_USED_EVERY:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=row.token_id).update(last_used_at=now)
+        MIRROR.amend(key_hash, row._replace(last_used_at=now))
+    version = row.version
     slug = request.GET.get("workspace", "")[:60]
     etag = f'"ks-{version or 0}-{slug}"'
     if request.headers.get("If-None-Match") == etag:

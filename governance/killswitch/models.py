@@ -194,7 +194,8 @@ class KillSwitchState(models.Model):
     """Bookkeeping: one row whose version changes with every kill-switch change.
 
     GET /api/kill-switch/ reads it (one query, with the token) to tell whether its cached answer
-    is current in every web process; not history-tracked.
+    is current in every web process, and a trigger announces each change to them (migration
+    governance/0073); not history-tracked.
     """
 
     version = models.PositiveBigIntegerField(default=0)

@@ -22,6 +22,7 @@ from governance.celery import app
 from governance.models import Notification, Urgency
 from governance.notifications import outbox
 from tests.helpers.ports import free_port
+from tests.helpers.waiting import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -70,15 +71,6 @@ def start_worker(smtp_port: int) -> subprocess.Popen:
     )
 
 
-def wait_for(condition, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_worker_killed_mid_batch_doubles_at_most_one_message_with_the_same_message_id():
     if connection.vendor != "postgresql":
         pytest.skip("a second process needs the test database: PostgreSQL")
@@ -109,7 +101,7 @@ def test_a_worker_killed_mid_batch_doubles_at_most_one_message_with_the_same_mes
         workers.append(start_worker(port))
         outbox.requeue_lost(now=timezone.now())
         sent = Notification.objects.filter(status=Notification.Status.SENT)
-        assert wait_for(lambda: sent.count() == MESSAGES, seconds=120)
+        assert eventually(lambda: sent.count() == MESSAGES, seconds=120, every=0.2)
     finally:
         for worker in workers:
             if worker.poll() is None:

@@ -6,14 +6,15 @@ SELECT, and on PostgreSQL a process that has read a token's row answers from it 
 NOTIFY says something changed (governance/killswitch/mirror.py): no statement at all. The poll
 is answered before the session and user middleware (`AnswerPollFirst`), and persistent
 connections skip Django's health check (governance/env.py).
-The answer is kept per (version, workspace) in the process's memory and carries an ETag, so an
-unchanged state answers 304.
+The answer is kept per (version, last change, workspace) in the process's memory and carries an
+ETag, so an unchanged state answers 304.
 Every kill-switch change bumps the version, so every process sees it on its next request.
 """
 
 import datetime
 import functools
 import weakref
+import zlib
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection
@@ -30,11 +31,13 @@ from governance.models import ApiToken, KillSwitchState
 # Where governance/urls.py serves the poll, and where AnswerPollFirst answers it.
 PATH = "api/kill-switch/"
 CACHE_SECONDS = 300
-# The answers by (state version, workspace), in the process's own memory: the version comes
-# with the token's row, read afresh or kept until a change is announced (mirror.py), so an
-# answer kept here is never stale, and a poll costs no round trip to a cache server (CACHE_URL
-# is Redis in production). Cleared when full.
-_ANSWERS: dict[tuple[int, str], tuple[float, bytes]] = {}
+# The answers by (state version, instant of its last change, workspace), in the process's own
+# memory. Both come with the token's row, read afresh or kept until a change is announced
+# (mirror.py), so an answer kept here is never stale, and a poll costs no round trip to a cache
+# server (CACHE_URL is Redis in production). The instant tells apart two states of one
+# version: a version number comes back after a restore from an earlier backup, or after a
+# rolled-back transaction (a test's). Cleared when full.
+_ANSWERS: dict[tuple[int, str | None, str], tuple[float, bytes]] = {}
 ANSWERS_KEPT = 1_000
 LAST_USED_EVERY = 300
 
@@ -50,7 +53,8 @@ def _lookup_sql() -> str:
     state = KillSwitchState._meta
     return (
         f'SELECT t."id", t."last_used_at", t."revoked_at" IS NULL, u."is_active", '
-        f'(SELECT s."version" FROM "{state.db_table}" s WHERE s."id" = 1) '
+        f'(SELECT s."version" FROM "{state.db_table}" s WHERE s."id" = 1), '
+        f'(SELECT s."changed_at" FROM "{state.db_table}" s WHERE s."id" = 1) '
         f'FROM "{token.db_table}" t INNER JOIN "{user.db_table}" u ON u."id" = t."user_id" '
         f'WHERE t."key_hash" = %s LIMIT 1'
     )
@@ -62,6 +66,8 @@ class TokenRow(NamedTuple):
     unrevoked: bool
     owner_active: bool
     version: int | None
+    # As the database gives it: only compared, never read.
+    state_changed_at: str | None
 
 
 _STATEMENT = b"killswitch_poll"
@@ -87,8 +93,8 @@ def _lookup_postgresql(key_hash: str) -> TokenRow | None:
     result = _checked(raw.pgconn.exec_prepared(_STATEMENT, [key_hash.encode()]))
     if result.ntuples == 0:
         return None
-    token_id, last_used_at, unrevoked, owner_active, version = (
-        result.get_value(0, column) for column in range(5)
+    token_id, last_used_at, unrevoked, owner_active, version, changed_at = (
+        result.get_value(0, column) for column in range(6)
     )
     # Text results; the portal's connections run in UTC (Django sets the session's TimeZone).
     return TokenRow(
@@ -97,6 +103,7 @@ def _lookup_postgresql(key_hash: str) -> TokenRow | None:
         unrevoked == b"t",
         owner_active == b"t",
         int(version) if version is not None else None,
+        changed_at.decode() if changed_at is not None else None,
     )
 
 
@@ -115,7 +122,11 @@ def _lookup(key_hash: str) -> TokenRow | None:
         with connection.cursor() as cursor:
             cursor.execute(_lookup_sql(), [key_hash])
             row = cursor.fetchone()
-        return TokenRow(*row) if row is not None else None
+        if row is None:
+            return None
+        *token, changed_at = row
+        # SQLite's driver may parse the timestamp: compared as text, as PostgreSQL's.
+        return TokenRow(*token, str(changed_at) if changed_at is not None else None)
     if connection.in_atomic_block:
         # Its own uncommitted writes notify nobody: inside a transaction, read them.
         return _lookup_postgresql(key_hash)
@@ -174,12 +185,14 @@ def kill_switch_status(request):
         MIRROR.amend(key_hash, row._replace(last_used_at=now))
     version = row.version
     slug = request.GET.get("workspace", "")[:60]
-    etag = f'"ks-{version or 0}-{slug}"'
+    # The ETag tells the states apart as the answers' keys do.
+    stamp = zlib.crc32(row.state_changed_at.encode()) if row.state_changed_at else 0
+    etag = f'"ks-{version or 0}-{stamp:x}-{slug}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    key = (version or 0, slug)
+    key = (version or 0, row.state_changed_at, slug)
     kept = _ANSWERS.get(key)
     if kept is not None and kept[0] > now.timestamp():
         body = kept[1]

@@ -51,7 +51,7 @@ class Mirror:
         with self._lock:
             self._hear(now)
             kept = self._rows.get(key)
-            row = kept[1] if kept is not None and kept[0] > now else None
+            row = kept[1] if kept is not None and _within_trust(kept[0], now) else None
             return row, self._generation
 
     def keep(self, key: str, row: tuple, *, generation: int) -> None:
@@ -96,7 +96,7 @@ class Mirror:
         # No listener yet, or one that failed: until a new one listens, nothing is kept.
         self._forget()
         self._drop_listener()
-        if now < self._retry_at:
+        if _within_trust(self._retry_at, now):
             return
         try:
             listener = psycopg.connect(**connection.get_connection_params(), autocommit=True)
@@ -116,6 +116,12 @@ class Mirror:
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()
+
+
+def _within_trust(until: float, now: float) -> bool:
+    # Not after `until`, nor more than TRUST_SECONDS before it: a clock set back (an NTP
+    # step) must not stretch the trust in a row.
+    return 0 < until - now <= TRUST_SECONDS
 
 
 MIRROR = Mirror()

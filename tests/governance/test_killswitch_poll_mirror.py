@@ -153,6 +153,13 @@ def test_a_change_that_notifies_nobody_waits_out_the_trust_in_the_row(token, fro
     assert answer(token[1]) == REVOKED
 
 
+def test_a_clock_set_back_does_not_stretch_the_trust_in_a_row(token, frozen):
+    frozen.shift(datetime.timedelta(hours=-1))  # an NTP step back
+    with statements() as sent:
+        assert answer(token[1])[0] == 200
+    assert sent == ["EXECUTE killswitch_poll"]
+
+
 def test_a_lost_listener_is_replaced_and_its_rows_forgotten(token):
     # Unannounced, so only dropping the rows can make the revocation seen.
     revoke_unannounced(token[0])

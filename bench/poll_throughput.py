@@ -8,7 +8,8 @@ gthread workers; DEBUG off), the portal with the benchmarks' URLconf (bench/sett
 bench/bare_wsgi.py, and drives each endpoint with wrk: GET /api/kill-switch/?workspace=acme with
 the token, GET /api/plain/ (a plain Django JSON view answering the poll's bytes) and the bare
 WSGI app (the same bytes without Django: the limit on this machine). Prints requests/s, p50 and
-p99 latency and the share of the plain Django view's rate. Target: the poll at least 80 %.
+p99 latency and the share of the plain Django view's rate (medians of the rounds), each round's
+rates, and the poll's share round by round. Target: the poll at least 80 % in the median round.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_poll \\
         .venv/bin/python bench/poll_throughput.py [--seconds 5] [--connections 16]
@@ -148,7 +149,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench/poll_throughput.py skipped: wrk is not installed (apt-get install wrk).")
@@ -217,8 +218,23 @@ def main() -> int:
             f"{label:<26} {figure['rate']:>8.0f} {figure['p50']:>8.2f} {figure['p99']:>8.2f} "
             f"{figure['rate'] / plain:>17.0%}"
         )
-    share = figures["kill-switch poll"]["rate"] / plain
-    print("target met" if share >= 0.8 else "TARGET MISSED: the poll under 80 % of plain Django")
+    for label, runs in rounds.items():
+        print(f"  {label} by round: " + ", ".join(f"{run['rate']:.0f}" for run in runs))
+    # Each round's poll beside the same round's plain view, taken seconds apart: on a shared
+    # machine a paired ratio moves less than the ratio of two medians.
+    shares = sorted(
+        poll["rate"] / base["rate"] if base["rate"] else 0.0
+        for poll, base in zip(
+            rounds["kill-switch poll"], rounds["plain Django JSON view"], strict=True
+        )
+    )
+    share = shares[len(shares) // 2]
+    print(f"the poll beside plain Django, round by round: {', '.join(f'{s:.0%}' for s in shares)}")
+    print(
+        f"target met (median round {share:.0%})"
+        if share >= 0.8
+        else f"TARGET MISSED: the poll under 80 % of plain Django (median round {share:.0%})"
+    )
     return 0
 
 

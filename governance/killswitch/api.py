@@ -53,9 +53,9 @@ def _lookup_sql() -> str:
     state = KillSwitchState._meta
     return (
         f'SELECT t."id", t."last_used_at", t."revoked_at" IS NULL, u."is_active", '
-        f'(SELECT s."version" FROM "{state.db_table}" s WHERE s."id" = 1), '
-        f'(SELECT s."changed_at" FROM "{state.db_table}" s WHERE s."id" = 1) '
+        f's."version", s."changed_at" '
         f'FROM "{token.db_table}" t INNER JOIN "{user.db_table}" u ON u."id" = t."user_id" '
+        f'LEFT JOIN "{state.db_table}" s ON s."id" = 1 '
         f'WHERE t."key_hash" = %s LIMIT 1'
     )
 
@@ -124,9 +124,21 @@ def _lookup(key_hash: str) -> TokenRow | None:
             row = cursor.fetchone()
         if row is None:
             return None
-        *token, changed_at = row
-        # SQLite's driver may parse the timestamp: compared as text, as PostgreSQL's.
-        return TokenRow(*token, str(changed_at) if changed_at is not None else None)
+        token_id, last_used_at, unrevoked, owner_active, version, changed_at = row
+        # SQLite hands back naive UTC or text; the state's instant is compared as text, as
+        # PostgreSQL's.
+        if isinstance(last_used_at, str):
+            last_used_at = parse_datetime(last_used_at)
+        if last_used_at is not None and timezone.is_naive(last_used_at):
+            last_used_at = timezone.make_aware(last_used_at, datetime.UTC)
+        return TokenRow(
+            token_id,
+            last_used_at,
+            bool(unrevoked),
+            bool(owner_active),
+            version,
+            str(changed_at) if changed_at is not None else None,
+        )
     if connection.in_atomic_block:
         # Its own uncommitted writes notify nobody: inside a transaction, read them.
         return _lookup_postgresql(key_hash)
@@ -158,13 +170,7 @@ def _token_and_version(request) -> tuple[str, TokenRow]:
         raise Refused("This API token has been revoked.")
     if not row.owner_active:
         raise Refused("The owner of this API token is deactivated.")
-    last_used_at = row.last_used_at
-    # A raw select on SQLite hands back naive UTC (or text); PostgreSQL an aware datetime.
-    if isinstance(last_used_at, str):
-        last_used_at = parse_datetime(last_used_at)
-    if last_used_at is not None and timezone.is_naive(last_used_at):
-        last_used_at = timezone.make_aware(last_used_at, datetime.UTC)
-    return key_hash, row._replace(last_used_at=last_used_at)
+    return key_hash, row
 
 
 @require_GET
@@ -183,16 +189,16 @@ def kill_switch_status(request):
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=row.token_id).update(last_used_at=now)
         MIRROR.amend(key_hash, row._replace(last_used_at=now))
-    version = row.version
+    version = row.version or 0
     slug = request.GET.get("workspace", "")[:60]
     # The ETag tells the states apart as the answers' keys do.
     stamp = zlib.crc32(row.state_changed_at.encode()) if row.state_changed_at else 0
-    etag = f'"ks-{version or 0}-{stamp:x}-{slug}"'
+    etag = f'"ks-{version}-{stamp:x}-{slug}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    key = (version or 0, row.state_changed_at, slug)
+    key = (version, row.state_changed_at, slug)
     kept = _ANSWERS.get(key)
     if kept is not None and kept[0] > now.timestamp():
         body = kept[1]
@@ -200,7 +206,7 @@ def kill_switch_status(request):
         payload = killswitch.status_payload(workspace_slug=slug)
         if payload is None:
             return JsonResponse({"error": f"No workspace {slug!r}."}, status=404)
-        payload["version"] = version or 0
+        payload["version"] = version
         body = JsonResponse(payload).content
         if len(_ANSWERS) >= ANSWERS_KEPT:
             _ANSWERS.clear()

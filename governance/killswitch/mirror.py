@@ -79,20 +79,11 @@ class Mirror:
 
     def _hear(self, now: float) -> None:
         """Forget every row if a notification arrived, or if there is no sound listener."""
-        if self._listener is not None:
-            pgconn = self._listener.pgconn
-            try:
-                pgconn.consume_input()
-            except psycopg.Error:
-                pass
-            else:
-                if pgconn.status == pq.ConnStatus.OK:
-                    heard = False
-                    while pgconn.notifies() is not None:
-                        heard = True
-                    if heard:
-                        self._forget()
-                    return
+        heard = self._drain() if self._listener is not None else None
+        if heard is not None:
+            if heard:
+                self._forget()
+            return
         # No listener yet, or one that failed: until a new one listens, nothing is kept.
         self._forget()
         self._drop_listener()
@@ -107,6 +98,20 @@ class Mirror:
             self._retry_at = now + TRUST_SECONDS
             return
         self._listener = listener
+
+    def _drain(self) -> bool | None:
+        """Whether a notification has arrived on the listener; None if the listener failed."""
+        pgconn = self._listener.pgconn
+        try:
+            pgconn.consume_input()
+        except psycopg.Error:
+            return None
+        if pgconn.status != pq.ConnStatus.OK:
+            return None
+        heard = False
+        while pgconn.notifies() is not None:
+            heard = True
+        return heard
 
     def _forget(self) -> None:
         self._rows.clear()

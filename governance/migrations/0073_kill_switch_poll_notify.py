@@ -10,6 +10,7 @@ there)."""
 from django.conf import settings
 from django.db import migrations
 
+# governance/killswitch/mirror.py LISTENs on it; a migration keeps its own copy of the name.
 CHANNEL = "kill_switch_poll"
 FUNCTION = "governance_kill_switch_poll_notify"
 # (model, trigger, the events that change what the poll answers)

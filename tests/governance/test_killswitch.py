@@ -23,20 +23,9 @@ from governance.models import (
     Notification,
     ResumeVerification,
 )
-from tests.helpers.killswitch import scenario, severity
+from tests.helpers.killswitch import activate, scenario, severity
 
 pytestmark = pytest.mark.django_db
-
-
-def activate(user, key="error_rate_20", ws=None, **kwargs):
-    return killswitch.activate_kill_switch(
-        actor=user,
-        scenario=scenario(key),
-        severity=severity(),
-        reason="errors",
-        workspace=ws,
-        **kwargs,
-    )
 
 
 def test_every_section_5_2_field_is_filled_for_each_activation(people, workspace):

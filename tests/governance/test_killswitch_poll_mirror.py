@@ -22,7 +22,7 @@ from django.utils import timezone
 from governance.killswitch import services as killswitch
 from governance.killswitch.mirror import CHANNEL, MIRROR, TRUST_SECONDS
 from governance.models import ApiToken
-from tests.helpers.killswitch import poll, scenario, severity
+from tests.helpers.killswitch import activate, poll
 from tests.helpers.statements import statements
 from tests.helpers.waiting import eventually
 
@@ -133,13 +133,7 @@ def test_a_change_to_the_token_by_any_path_reaches_a_warm_process(token, people,
 
 def test_a_pause_reaches_a_warm_process(token, people, workspace):
     assert answer(token[1])[1]["paused"] is False
-    activation = killswitch.activate_kill_switch(
-        actor=people["primary"],
-        scenario=scenario("error_rate_20"),
-        severity=severity(),
-        reason="errors",
-        workspace=workspace,
-    )
+    activation = activate(people["primary"], "error_rate_20", workspace)
     assert eventually(lambda: answer(token[1])[1]["activation"] == activation.pk)
     assert answer(token[1])[1]["paused"] is True
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from governance.killswitch import services as killswitch
 from governance.killswitch.mirror import TRUST_SECONDS
 from governance.models import ApiToken, Workspace
-from tests.helpers.killswitch import poll, scenario, severity
+from tests.helpers.killswitch import activate, poll
 from tests.helpers.statements import statements
 from tests.helpers.waiting import eventually
 
@@ -35,13 +35,7 @@ def grow(people, count: int) -> None:
     for n in range(start, start + count):
         ApiToken.issue(user=people["outsider"], name=f"other {n}")
         workspace = Workspace.objects.create(name=f"Client {n}", slug=f"client-{n}")
-        killswitch.activate_kill_switch(
-            actor=people["primary"],
-            scenario=scenario("error_rate_20"),
-            severity=severity(),
-            reason="errors",
-            workspace=workspace,
-        )
+        activate(people["primary"], "error_rate_20", workspace)
 
 
 def cold_and_warm_statements(key: str) -> tuple[list[str], list[str]]:

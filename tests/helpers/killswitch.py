@@ -5,6 +5,7 @@ import sys
 
 from django.core.handlers.wsgi import WSGIHandler
 
+from governance.killswitch import services as killswitch
 from governance.models import KillSwitchScenario, Severity
 
 
@@ -14,6 +15,18 @@ def scenario(key: str) -> KillSwitchScenario:
 
 def severity(key: str = "P2") -> Severity:
     return Severity.objects.get(key=key)
+
+
+def activate(user, key="error_rate_20", ws=None, **kwargs):
+    """Press the kill switch as `user` for scenario `key` (global unless `ws`)."""
+    return killswitch.activate_kill_switch(
+        actor=user,
+        scenario=scenario(key),
+        severity=severity(),
+        reason="errors",
+        workspace=ws,
+        **kwargs,
+    )
 
 
 def poll(token: str | None, query: str = "workspace=acme", host: str = "testserver"):
